@@ -1,0 +1,1 @@
+"""The harness behind the katas: servers, the module switch, race and evidence helpers, the CLI."""

@@ -1,0 +1,135 @@
+"""Force interleavings: barrier starts, and Redis clients that pause on chosen replies.
+
+A naive read-then-write only loses updates if another client writes between the read and
+the write. These helpers make that happen every run instead of now and then.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import redis
+
+T = TypeVar("T")
+ReplyHook = Callable[[str, tuple], None]
+
+
+def run_concurrently(fn: Callable[[int], T], n: int, timeout_s: float = 20.0) -> list[T]:
+    """Run fn(0) … fn(n-1) in n threads released together by a barrier; return their results.
+
+    The first exception raised in any thread is re-raised here, with its own traceback.
+    Threads still running after `timeout_s` fail the test (a deadlock, or a lock never freed).
+    """
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait(timeout=timeout_s)
+            results[i] = fn(i)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True, name=f"client-{i}") for i in range(n)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout_s
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    stuck = sum(t.is_alive() for t in threads)
+    if errors:
+        raise errors[0]
+    if stuck:
+        raise AssertionError(
+            f"{stuck} of {n} concurrent clients were still running after {timeout_s:.0f} s: something waits forever (a lock never released?)."
+        )
+    return results
+
+
+class _HookedConnection(redis.connection.Connection):
+    """A connection that calls `on_reply(command, args)` after each single command's reply."""
+
+    on_reply: ReplyHook | None = None
+
+    def send_command(self, *args: Any, **kwargs: Any) -> None:
+        self._sent = (str(args[0]).upper(), args[1:]) if args else None
+        super().send_command(*args, **kwargs)
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().read_response(*args, **kwargs)
+        sent, self._sent = getattr(self, "_sent", None), None
+        if sent and self.on_reply is not None:
+            self.on_reply(*sent)
+        return response
+
+
+def hooked_client(url: str, on_reply: ReplyHook, **kwargs: Any) -> redis.Redis:
+    """A redis.Redis (decode_responses=True) whose every command reply passes through `on_reply`.
+
+    Works for plain commands, WATCH-mode pipelines and scripts; a MULTI/EXEC block or a
+    pipeline is sent in one go and is, rightly, not interrupted.
+    """
+    connection_class = type("HookedConnection", (_HookedConnection,), {"on_reply": staticmethod(on_reply)})
+    kwargs.setdefault("decode_responses", True)
+    pool = redis.ConnectionPool.from_url(url, connection_class=connection_class, **kwargs)
+    return redis.Redis(connection_pool=pool)
+
+
+def _matches(commands: Iterable[str]) -> Callable[[str], bool]:
+    wanted = {c.upper() for c in commands}
+    return lambda name: name in wanted
+
+
+def pause_after(commands: Iterable[str], seconds: float) -> ReplyHook:
+    """Sleep after each reply to one of `commands`: widens a read→write window."""
+    match = _matches(commands)
+
+    def hook(name: str, args: tuple) -> None:
+        if match(name):
+            time.sleep(seconds)
+
+    return hook
+
+
+class ReadBarrier:
+    """Hold the first `parties` replies to `commands` until all have arrived (or `timeout_s`).
+
+    With a naive read-then-write, every client has read before any writes: the lost update
+    happens every run. Correct code that never lets `parties` clients read at once (a lock)
+    pays one timeout, then runs freely.
+    """
+
+    def __init__(self, parties: int, commands: Iterable[str] = ("GET",), timeout_s: float = 1.0) -> None:
+        self._barrier = threading.Barrier(parties)
+        self._match = _matches(commands)
+        self._left = parties
+        self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+        self.waited = 0
+
+    def __call__(self, name: str, args: tuple) -> None:
+        if not self._match(name):
+            return
+        with self._lock:
+            if self._left == 0:
+                return
+            self._left -= 1
+            self.waited += 1
+        try:
+            self._barrier.wait(timeout=self._timeout_s)
+        except threading.BrokenBarrierError:
+            pass
+
+
+def chain(*hooks: ReplyHook) -> ReplyHook:
+    """One hook that calls several in order."""
+
+    def hook(name: str, args: tuple) -> None:
+        for h in hooks:
+            h(name, args)
+
+    return hook

@@ -1,0 +1,80 @@
+"""Docker provider: pinned images through testcontainers, for when an engine answers."""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ServiceUnavailable
+
+REDIS_IMAGE = "redis:8.2.3-alpine"
+POSTGRES_IMAGE = "postgres:18.1-alpine"
+
+
+def engine_answers() -> bool:
+    """True when a Docker engine responds to a ping (quickly false when none runs)."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=3)
+        client.ping()
+        return True
+    except Exception:
+        return False
+
+
+@dataclass
+class ContainerServer:
+    url: str
+    container: Any
+
+    def stop(self) -> None:
+        try:
+            self.container.stop()
+        except Exception:
+            pass
+
+
+def _require_engine() -> None:
+    if not engine_answers():
+        raise ServiceUnavailable("KATAS_SERVICES=docker, but no Docker engine answers.")
+
+
+def start_redis() -> ContainerServer:
+    _require_engine()
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    container = DockerContainer(REDIS_IMAGE).with_exposed_ports(6379)
+    container.with_command("redis-server --save '' --appendonly no")
+    container.start()
+    wait_for_logs(container, "Ready to accept connections", timeout=60)
+    host, port = container.get_container_host_ip(), container.get_exposed_port(6379)
+    server = ContainerServer(f"redis://{host}:{port}/0", container)
+    atexit.register(server.stop)
+    return server
+
+
+def start_postgres() -> ContainerServer:
+    _require_engine()
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    container = (
+        DockerContainer(POSTGRES_IMAGE)
+        .with_exposed_ports(5432)
+        .with_env("POSTGRES_HOST_AUTH_METHOD", "trust")
+        .with_env("POSTGRES_USER", "postgres")
+    )
+    container.with_command(
+        "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        "-c max_connections=300 -c shared_preload_libraries=pg_stat_statements"
+    )
+    container.start()
+    # The official image restarts once after init; the second "ready" line is the real one.
+    wait_for_logs(container, r"(?s)ready to accept connections.*ready to accept connections", timeout=90)
+    host, port = container.get_container_host_ip(), container.get_exposed_port(5432)
+    server = ContainerServer(f"postgresql://postgres@{host}:{port}/postgres", container)
+    atexit.register(server.stop)
+    return server
