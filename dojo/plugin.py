@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -183,7 +184,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if line is None and call.excinfo.errisinstance(ServiceUnavailable):
         line = str(call.excinfo.value)
     if line is not None:
-        report.longrepr = line
+        report.longrepr = OneLine(line, str(item.path))
+
+
+class OneLine:
+    """A failure shown as one sentence, also in the short summary, instead of a traceback."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.reprcrash = SimpleNamespace(message=text, path=path, lineno=0)
+
+    def toterminal(self, tw: Any) -> None:
+        tw.line(self.text, red=True)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 # --- results ------------------------------------------------------------------------------------

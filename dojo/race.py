@@ -96,33 +96,46 @@ def pause_after(commands: Iterable[str], seconds: float) -> ReplyHook:
 
 
 class ReadBarrier:
-    """Hold the first `parties` replies to `commands` until all have arrived (or `timeout_s`).
+    """Hold the first `parties` replies to `commands` until all of them have arrived.
 
     With a naive read-then-write, every client has read before any writes: the lost update
-    happens every run. Correct code that never lets `parties` clients read at once (a lock)
-    pays one timeout, then runs freely.
+    happens every run. Correct code never lets `parties` clients read at once (a lock, an
+    atomic command): once no new reader has arrived for `idle_s`, the barrier opens for good,
+    so correct code pays one short pause.
     """
 
-    def __init__(self, parties: int, commands: Iterable[str] = ("GET",), timeout_s: float = 1.0) -> None:
-        self._barrier = threading.Barrier(parties)
+    def __init__(self, parties: int, commands: Iterable[str] = ("GET",), idle_s: float = 0.25) -> None:
         self._match = _matches(commands)
-        self._left = parties
-        self._lock = threading.Lock()
-        self._timeout_s = timeout_s
-        self.waited = 0
+        self._parties = parties
+        self._idle_s = idle_s
+        self._arrived = 0
+        self._last_arrival = 0.0
+        self._open = False
+        self._cond = threading.Condition()
+
+    @property
+    def arrived(self) -> int:
+        return self._arrived
 
     def __call__(self, name: str, args: tuple) -> None:
         if not self._match(name):
             return
-        with self._lock:
-            if self._left == 0:
+        with self._cond:
+            if self._open:
                 return
-            self._left -= 1
-            self.waited += 1
-        try:
-            self._barrier.wait(timeout=self._timeout_s)
-        except threading.BrokenBarrierError:
-            pass
+            self._arrived += 1
+            self._last_arrival = time.monotonic()
+            if self._arrived >= self._parties:
+                self._open = True
+                self._cond.notify_all()
+                return
+            while not self._open:
+                idle = time.monotonic() - self._last_arrival
+                if idle >= self._idle_s:
+                    self._open = True
+                    self._cond.notify_all()
+                    return
+                self._cond.wait(self._idle_s - idle)
 
 
 def chain(*hooks: ReplyHook) -> ReplyHook:

@@ -1,0 +1,274 @@
+"""Kata 03 — distributed lock. Run: pytest katas/03_lock  (one level: --level 2)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import lock
+import pytest
+
+from dojo.measure import count_commands
+from dojo.race import ReadBarrier, pause_after, run_concurrently
+
+level = pytest.mark.level
+
+
+def wait_until_gone(r, key: str, timeout_s: float = 3.0) -> None:
+    """Let a key expire for real (the server's clock, not a mocked one)."""
+    deadline = time.monotonic() + timeout_s
+    while r.exists(key):
+        assert time.monotonic() < deadline, f"{key} never expired: it was stored without a TTL"
+        time.sleep(0.01)
+
+
+def naive_buy(r, sku: str, quantity: int = 1) -> bool:
+    """The baseline: read, check, write, without a lock."""
+    stock = int(r.get(f"stock:{sku}") or 0)
+    if stock < quantity:
+        return False
+    r.decrby(f"stock:{sku}", quantity)
+    return True
+
+
+@level(1)
+class TestCore:
+    def test_acquire_returns_a_token_stored_at_the_key(self, r):
+        token = lock.acquire(r, "lock:report", 10_000)
+        assert isinstance(token, str) and token, "acquire must return the token (a non-empty str) on success"
+        assert r.get("lock:report") == token, "the lock's key must hold the owner's token, so release can check it"
+
+    def test_a_second_client_cannot_take_a_held_lock(self, r, make_redis):
+        first = lock.acquire(r, "lock:report", 10_000)
+        second = lock.acquire(make_redis(), "lock:report", 10_000)
+        assert second is None, "a held lock was taken a second time: acquire must fail while the key exists (SET NX)"
+        assert r.get("lock:report") == first, "a failed acquire must not overwrite the holder's token"
+
+    def test_release_frees_the_lock_for_the_next_client(self, r, make_redis):
+        token = lock.acquire(r, "lock:report", 10_000)
+        assert lock.release(r, "lock:report", token) is True, "release must return True when the owner frees the lock"
+        assert lock.acquire(make_redis(), "lock:report", 10_000), "after a release the next client must get the lock"
+
+    def test_release_with_a_wrong_token_changes_nothing(self, r):
+        token = lock.acquire(r, "lock:report", 10_000)
+        assert lock.release(r, "lock:report", "not-the-token") is False, (
+            "release must refuse a token that does not own the lock"
+        )
+        assert r.get("lock:report") == token, "a refused release deleted the owner's lock"
+
+    def test_tokens_are_fresh_and_unguessable(self, r):
+        tokens = []
+        for i in range(50):
+            tokens.append(lock.acquire(r, f"lock:t{i}", 10_000))
+        assert len(set(tokens)) == 50, (
+            "every acquire needs a fresh token: a reused token lets one client release another's lock"
+        )
+        assert min(len(t) for t in tokens) >= 16, (
+            "tokens must be long random strings (e.g. secrets.token_hex(16)), not counters"
+        )
+        differing = min(sum(a != b for a, b in zip(x, y)) for x, y in zip(tokens, tokens[1:]))
+        assert differing >= 8, (
+            "consecutive tokens look alike: use randomness (secrets, uuid4), not the time or a counter"
+        )
+
+    def test_locked_holds_the_lock_inside_the_block_and_frees_it_after(self, r):
+        with lock.locked(r, "lock:report") as token:
+            assert r.get("lock:report") == token, "inside `with locked(...)` the lock key must hold the yielded token"
+        assert not r.exists("lock:report"), "the lock must be released when the block ends"
+
+    def test_buy_sells_while_stock_lasts(self, r):
+        r.set("stock:sku-1", 3)
+        assert lock.buy(r, "sku-1", 2) is True
+        assert int(r.get("stock:sku-1")) == 1, "buy must decrement stock:{sku} by the quantity sold"
+        assert lock.buy(r, "sku-1", 2) is False, "buy must refuse when fewer than `quantity` items are left"
+        assert int(r.get("stock:sku-1")) == 1, "a refused buy must leave the stock unchanged"
+        assert not r.exists("lock:sku-1"), "buy must release lock:{sku} when done"
+
+
+@level(2)
+class TestExpiryAndOwnership:
+    def test_the_lock_expires_after_its_ttl(self, r):
+        lock.acquire(r, "lock:report", 1_500)
+        assert 0 < r.pttl("lock:report") <= 1_500, (
+            "the lock key must expire after ttl_ms (set the expiry with the key: SET NX PX)"
+        )
+
+    def test_a_crashed_holders_lock_frees_itself(self, r, make_redis):
+        assert lock.acquire(r, "lock:report", 100), "acquire failed on a free lock"
+        # The holder "crashes": it never releases. The TTL must free the lock.
+        wait_until_gone(r, "lock:report")
+        assert lock.acquire(make_redis(), "lock:report", 10_000), (
+            "once the crashed holder's TTL passed, the lock must be free"
+        )
+
+    def test_an_expired_holder_cannot_release_the_new_owners_lock(self, r, make_redis):
+        old = lock.acquire(r, "lock:report", 100)
+        wait_until_gone(r, "lock:report")
+        new = lock.acquire(make_redis(), "lock:report", 10_000)
+        assert lock.release(r, "lock:report", old) is False, "the old holder's release must fail: its lock expired"
+        assert r.get("lock:report") == new, (
+            "the old holder deleted the new owner's lock: compare the token before deleting"
+        )
+
+    def test_extend_pushes_the_expiry_for_the_owner(self, r):
+        token = lock.acquire(r, "lock:report", 1_000)
+        assert lock.extend(r, "lock:report", token, 60_000) is True, "extend must return True for the owner"
+        assert r.pttl("lock:report") > 30_000, "extend must set the expiry to ttl_ms from now"
+
+    def test_an_expired_holder_cannot_extend_the_new_owners_lock(self, r, make_redis):
+        old = lock.acquire(r, "lock:report", 100)
+        wait_until_gone(r, "lock:report")
+        new = lock.acquire(make_redis(), "lock:report", 5_000)
+        assert lock.extend(r, "lock:report", old, 600_000) is False, (
+            "extend must fail for a token that no longer owns the lock"
+        )
+        assert r.get("lock:report") == new and r.pttl("lock:report") <= 5_000, (
+            "a stale extend changed the new owner's lock"
+        )
+
+    def test_extend_does_not_recreate_an_expired_lock(self, r):
+        token = lock.acquire(r, "lock:report", 100)
+        wait_until_gone(r, "lock:report")
+        assert lock.extend(r, "lock:report", token, 10_000) is False
+        assert not r.exists("lock:report"), (
+            "extend recreated a lock that had expired: only an existing owner may extend"
+        )
+
+    def test_locked_gives_up_after_wait_s(self, r, make_redis):
+        holder = lock.acquire(make_redis(), "lock:report", 10_000)
+        started = time.monotonic()
+        with pytest.raises(lock.LockNotAcquired):
+            with lock.locked(r, "lock:report", wait_s=0.3):
+                pytest.fail("locked() entered the block while another client held the lock")
+        waited = time.monotonic() - started
+        assert 0.25 <= waited < 3, f"locked() gave up after {waited:.2f} s: it must retry for about wait_s=0.3 s"
+        assert r.get("lock:report") == holder, "giving up must leave the holder's lock alone"
+
+    def test_locked_waits_for_the_holder_to_release(self, r, make_redis):
+        other = make_redis()
+        token = lock.acquire(other, "lock:report", 10_000)
+        threading.Timer(0.2, lock.release, (other, "lock:report", token)).start()
+        with lock.locked(r, "lock:report", wait_s=5) as mine:
+            assert r.get("lock:report") == mine
+
+    def test_locked_releases_the_lock_when_the_block_raises(self, r):
+        with pytest.raises(ZeroDivisionError):
+            with lock.locked(r, "lock:report"):
+                raise ZeroDivisionError("the work failed")
+        assert not r.exists("lock:report"), "an exception in the block left the lock held: release in a finally"
+
+    def test_locked_does_not_free_a_lock_taken_over_after_expiry(self, r, make_redis):
+        other = make_redis()
+        with lock.locked(r, "lock:report", ttl_ms=10_000):
+            other.delete("lock:report")  # as if our TTL ran out mid-work...
+            theirs = lock.acquire(other, "lock:report", 10_000)  # ...and someone else took it
+        assert other.get("lock:report") == theirs, "leaving the block deleted someone else's lock: release by token"
+
+
+@level(3)
+class TestConcurrency:
+    def test_only_one_of_20_concurrent_clients_gets_the_lock(self, make_redis):
+        # Every existence check is held until all 20 clients have checked: a check-then-set
+        # lets them all through. A single SET NX has no gap to exploit.
+        client = make_redis(on_reply=ReadBarrier(20, commands=("GET", "EXISTS")))
+        tokens = run_concurrently(lambda i: lock.acquire(client, "lock:report", 10_000), 20)
+        winners = [t for t in tokens if t]
+        assert len(winners) == 1, (
+            f"{len(winners)} clients held the lock at once: acquiring must be a single atomic command"
+        )
+
+    def test_release_checks_and_deletes_in_one_atomic_step(self, r, make_redis):
+        other = make_redis()
+        taken = {}
+
+        def expire_and_take_over(command: str, args: tuple) -> None:
+            # Right after the releasing client reads the token, the lock expires and another
+            # client takes it. A GET-then-DEL release now deletes the new owner's lock.
+            if command == "GET" and not taken:
+                other.delete("lock:report")
+                taken["token"] = lock.acquire(other, "lock:report", 10_000)
+
+        slow = make_redis(on_reply=expire_and_take_over)
+        token = lock.acquire(r, "lock:report", 10_000)
+        released = lock.release(slow, "lock:report", token)
+        if taken:
+            assert r.get("lock:report") == taken["token"], (
+                "release deleted a lock another client took after its check: compare-and-delete must be atomic (Lua or WATCH/MULTI)"
+            )
+            assert released is False, "release must report False when the lock was no longer ours"
+        else:
+            assert released is True and not r.exists("lock:report")
+
+    def test_extend_checks_and_expires_in_one_atomic_step(self, r, make_redis):
+        other = make_redis()
+        taken = {}
+
+        def expire_and_take_over(command: str, args: tuple) -> None:
+            if command == "GET" and not taken:
+                other.delete("lock:report")
+                taken["token"] = lock.acquire(other, "lock:report", 600_000)
+
+        slow = make_redis(on_reply=expire_and_take_over)
+        token = lock.acquire(r, "lock:report", 10_000)
+        extended = lock.extend(slow, "lock:report", token, 1_000)
+        if taken:
+            assert r.pttl("lock:report") > 300_000, (
+                "extend changed the TTL of a lock another client took after its check: compare-and-expire must be atomic"
+            )
+            assert extended is False
+        else:
+            assert extended is True and r.pttl("lock:report") <= 1_000
+
+    def test_20_concurrent_buyers_of_5_items_sell_exactly_5(self, r, make_redis):
+        r.set("stock:sku-1", 5)
+        # All reads of the stock are held until all 20 buyers have read: without the lock,
+        # everyone sees 5 left and everyone buys.
+        client = make_redis(on_reply=ReadBarrier(20, commands=("GET", "MGET", "GETEX")))
+        sold = run_concurrently(lambda i: lock.buy(client, "sku-1"), 20)
+        assert sum(sold) == 5, (
+            f"{sum(sold)} of 5 items were sold: the read and the decrement must happen under lock:{{sku}}"
+        )
+        assert int(r.get("stock:sku-1")) == 0
+
+    def test_locked_serialises_a_read_modify_write(self, r, make_redis):
+        r.set("counter", 0)
+        client = make_redis(on_reply=pause_after(["GET"], 0.002))
+
+        def add_ten(i: int) -> None:
+            for _ in range(10):
+                with lock.locked(client, "lock:counter", wait_s=20):
+                    client.set("counter", int(client.get("counter")) + 1)
+
+        run_concurrently(add_ten, 8, timeout_s=40)
+        assert int(r.get("counter")) == 80, "updates were lost: two clients were inside `locked` at the same time"
+
+
+@level(4)
+class TestEvidence:
+    def test_a_waiting_client_backs_off_instead_of_spinning(self, r, make_redis, evidence):
+        lock.acquire(make_redis(), "lock:report", 10_000)
+        with count_commands(r) as counts:
+            with pytest.raises(lock.LockNotAcquired):
+                with lock.locked(r, "lock:report", wait_s=0.5):
+                    pass
+        evidence.record("commands sent while waiting 0.5 s for a held lock", counts.total, "", detail=str(counts))
+        assert counts.total <= 100, (
+            f"waiting 0.5 s sent {counts.total} commands: pause between attempts (growing backoff), don't spin"
+        )
+
+    def test_the_lock_keeps_inventory_exact_where_no_lock_oversells(self, r, make_redis, evidence):
+        def sell(buy, sku: str) -> int:
+            r.set(f"stock:{sku}", 5)
+            client = make_redis(on_reply=ReadBarrier(20, commands=("GET", "MGET", "GETEX")))
+            return sum(run_concurrently(lambda i: buy(client, sku), 20))
+
+        naive, locked = sell(naive_buy, "naive"), sell(lock.buy, "locked")
+        evidence.record(
+            "accuracy of 20 buyers for 5 items",
+            100 * 5 / max(locked, 1),
+            "%",
+            claim="100% vs 87% without a proper lock",
+            detail=f"with the lock {locked} sold; without it {naive} sold ({100 * 5 / naive:.0f}% accurate)",
+        )
+        assert naive > 5, "harness check: the unlocked baseline should oversell under this interleaving"
+        assert locked == 5, f"with the lock, {locked} of 5 items were sold"

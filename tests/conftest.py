@@ -1,0 +1,25 @@
+"""Fixtures for the tests of the tests: child pytest runs that reuse this run's servers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dojo.services.isolation import redis_db_url
+
+
+@pytest.fixture(scope="session")
+def child_env(dojo_servers) -> dict[str, str]:
+    """Environment for a child pytest that uses this worker's servers (URL mode), not its own.
+
+    The child gets a Redis database number of its own (8 + worker index), so it never meets
+    the parent's tests.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KATAS_"))}
+    env["KATAS_SERVICES"] = "url"
+    env["KATAS_REDIS_URL"] = redis_db_url(dojo_servers.url("redis").rsplit("/", 1)[0] + "/8", index)
+    env["KATAS_POSTGRES_URL"] = dojo_servers.url("postgres")
+    return env

@@ -1,0 +1,85 @@
+"""The katas' tests earn trust: each fails on its untouched stub, and each mutant is caught.
+
+(That each passes on the reference is the main run: `pytest --impl=solutions`.)
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+from dojo.mutants import ROOT, all_mutants
+from dojo.runner import run_pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CATALOG = tomllib.loads((ROOT / "katas" / "catalog.toml").read_text())["kata"]
+KATAS = [k for k in CATALOG if (ROOT / "katas" / k["folder"]).is_dir()]
+MUTANTS = all_mutants()
+
+
+def functions_tested_in(kata: dict) -> set[str]:
+    path = ROOT / "katas" / kata["folder"] / f"test_{kata['module']}.py"
+    tree = ast.parse(path.read_text())
+    return {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k["folder"] for k in KATAS])
+def test_every_test_fails_on_the_untouched_stub(kata, child_env):
+    run = run_pytest([f"katas/{kata['folder']}"], impl="katas", env=child_env, extra=["-p", "no:xdist"])
+    outcomes = run.outcomes()
+    assert set(outcomes) == functions_tested_in(kata), f"not every test ran on the stub:\n{run.output[-2000:]}"
+    passing = sorted(name for name, outcome in outcomes.items() if outcome != "failed")
+    assert not passing, f"these tests do not fail on the stub, so they assert nothing: {passing}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k["folder"] for k in KATAS])
+def test_every_kata_has_at_least_four_mutants(kata):
+    mine = [m for m in MUTANTS if m.kata == kata["folder"]]
+    assert len(mine) >= 4, (
+        f"{kata['folder']} has {len(mine)} mutants in tests/mutants/{kata['folder']}/; at least 4 are needed"
+    )
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_every_mutant_is_caught_by_the_test_it_names(mutant, child_env, tmp_path):
+    kata = next(k for k in CATALOG if k["folder"] == mutant.kata)
+    assert mutant.mistake, f"{mutant.path} needs a docstring whose first line names the mistake"
+    assert mutant.caught_by, f"{mutant.path} needs a 'Caught by: test_name' line"
+    unknown = set(mutant.caught_by) - functions_tested_in(kata)
+    assert not unknown, f"{mutant.name} names tests that do not exist: {sorted(unknown)}"
+    (tmp_path / f"{kata['module']}.py").write_text(mutant.path.read_text())
+    selection = " or ".join(mutant.caught_by)
+    run = run_pytest(
+        [f"katas/{kata['folder']}/test_{kata['module']}.py"],
+        impl=str(tmp_path),
+        env=child_env,
+        extra=["-p", "no:xdist", "-k", selection],
+    )
+    outcomes = run.outcomes()
+    for test in mutant.caught_by:
+        assert outcomes.get(test) == "failed", (
+            f"{mutant.name} ({mutant.mistake}) was not caught by {test}: {outcomes.get(test)}\n{run.output[-1500:]}"
+        )
+
+
+def test_mutants_live_in_folders_named_after_katas():
+    folders = {k["folder"] for k in CATALOG}
+    strays = [
+        str(p)
+        for p in (ROOT / "tests" / "mutants").iterdir()
+        if p.is_dir() and p.name not in folders and p.name != "__pycache__"
+    ]
+    assert not strays, f"mutant folders that match no kata in katas/catalog.toml: {strays}"
+
+
+def test_mutant_docstrings_parse(tmp_path):
+    assert MUTANTS, "no mutants found under tests/mutants/"
+    for m in MUTANTS:
+        assert Path(m.path).read_text().lstrip().startswith('"""'), f"{m.path} must start with its docstring"
