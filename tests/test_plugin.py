@@ -1,0 +1,125 @@
+"""The plugin as a learner meets it: the module switch, stub messages, levels, timeouts."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dojo import impl
+from dojo.runner import run_pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCK_TESTS = "katas/03_lock/test_lock.py"
+CORE = ["-p", "no:xdist", "-k", "TestCore"]
+
+
+class TestTheModuleSwitch:
+    def test_a_directory_holding_the_module_directly(self, tmp_path, child_env):
+        shutil.copy(ROOT / "solutions/03_lock/lock.py", tmp_path / "lock.py")
+        run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env, extra=CORE)
+        assert run.returncode == 0, run.output[-1500:]
+
+    def test_a_directory_laid_out_like_solutions(self, tmp_path, child_env):
+        (tmp_path / "03_lock").mkdir()
+        shutil.copy(ROOT / "solutions/03_lock/lock.py", tmp_path / "03_lock" / "lock.py")
+        run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env, extra=CORE)
+        assert run.returncode == 0, run.output[-1500:]
+
+    def test_the_environment_variable_does_the_same(self, child_env):
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            LOCK_TESTS,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--dojo-results=none",
+            *CORE,
+        ]
+        done = subprocess.run(
+            argv, cwd=ROOT, env={**child_env, "KATAS_IMPL": "solutions"}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout[-1500:]
+
+    def test_a_missing_directory_is_one_sentence(self, child_env):
+        run = run_pytest([LOCK_TESTS], impl="/no/such/dir", env=child_env)
+        assert run.returncode == 4
+        assert "--impl=/no/such/dir: no such directory" in run.output and "Traceback" not in run.output
+
+    def test_a_directory_without_the_module_is_one_sentence(self, tmp_path, child_env):
+        run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env)
+        assert run.returncode != 0
+        assert f"No lock.py for kata 03_lock in {tmp_path}" in run.output and "Traceback" not in run.output
+
+    def test_a_syntax_error_names_the_file_and_line(self, tmp_path, child_env):
+        (tmp_path / "lock.py").write_text("def acquire(r, name, ttl_ms)\n    pass\n")
+        run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env)
+        assert run.returncode != 0
+        assert f"{tmp_path / 'lock.py'} line 1" in run.output and "Traceback" not in run.output
+
+    def test_the_module_is_a_real_module(self, tmp_path):
+        (tmp_path / "kata_probe.py").write_text(
+            "from __future__ import annotations\n"
+            "from dataclasses import dataclass\n\n"
+            "@dataclass\nclass Point:\n    x: int\n    y: int | None = None\n"
+        )
+        module = impl.load(tmp_path / "kata_probe.py", "kata_probe")
+        try:
+            assert sys.modules["kata_probe"] is module
+            point = module.Point(1, 2)
+            assert pickle.loads(pickle.dumps(point)) == point
+            child = subprocess.run(
+                [sys.executable, "-c", "import kata_probe; print(kata_probe.Point(3))"],
+                env=impl.pythonpath_for(module),
+                capture_output=True,
+                text=True,
+            )
+            assert child.stdout.strip() == "Point(x=3, y=None)", child.stderr
+        finally:
+            sys.modules.pop("kata_probe", None)
+            sys.path.remove(str(tmp_path))
+
+
+class TestWhatALearnerSees:
+    def test_an_untouched_stub_reports_one_line_per_test(self, child_env):
+        run = run_pytest(
+            [LOCK_TESTS], impl="katas", env=child_env, extra=["-p", "no:xdist", "-k", "test_acquire_returns"]
+        )
+        assert "not implemented yet: acquire() in katas/03_lock/lock.py" in run.output
+        assert "Traceback" not in run.output and "raise NotImplementedError" not in run.output
+
+    def test_one_level_can_be_run(self, child_env):
+        run = run_pytest([LOCK_TESTS], impl="solutions", env=child_env, extra=["-p", "no:xdist", "--level", "1"])
+        assert run.returncode == 0
+        assert {t["level"] for t in run.tests.values()} == {1}
+
+    def test_a_bad_level_is_one_sentence(self, child_env):
+        run = run_pytest([LOCK_TESTS], env=child_env, extra=["--level", "7"])
+        assert run.returncode == 4 and "use a level from 1 to 4" in run.output
+
+    def test_hung_code_fails_its_test_and_the_run_goes_on(self, run_file):
+        source = """
+            import time
+
+            def test_hangs():
+                time.sleep(30)
+
+            def test_runs_after_the_hang():
+                pass
+        """
+        run = run_file(source, "-o", "timeout=1")
+        assert run.outcomes() == {"test_hangs": "failed", "test_runs_after_the_hang": "passed"}
+        assert "Timeout" in run.output
+
+    def test_a_default_timeout_is_configured(self):
+        text = (ROOT / "pyproject.toml").read_text()
+        assert "\ntimeout = " in text
+
+    def test_results_are_recorded_for_progress(self, child_env):
+        run = run_pytest([LOCK_TESTS], impl="solutions", env=child_env, extra=["-p", "no:xdist", "--level", "4"])
+        assert run.tests and all(t["kata"] == "03_lock" and t["outcome"] == "passed" for t in run.tests.values())
+        assert any(t["evidence"] for t in run.tests.values()), "level-4 evidence was not recorded"

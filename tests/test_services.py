@@ -1,0 +1,230 @@
+"""The services layer: which provider serves, what it refuses to touch, and what it leaves behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from dojo.services import Servers, ServiceUnavailable, docker, embedded, from_environment, resident
+from dojo.services.isolation import PostgresDatabases, redis_db_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+USES_BOTH = """
+    import pytest
+
+    def test_uses_redis_and_postgres(r, conn):
+        r.set("k", 1)
+        conn.execute("CREATE TABLE t (id int)")
+"""
+
+
+class TestProviderChoice:
+    def test_a_given_url_is_used_and_nothing_is_started(self):
+        servers = Servers(urls={"redis": "redis://example.invalid:6379/0"})
+        assert servers.url("redis") == "redis://example.invalid:6379/0"
+        assert servers.mode_of("redis") == "url"
+
+    def test_url_mode_without_a_url_names_the_variable_to_set(self):
+        with pytest.raises(ServiceUnavailable, match="KATAS_POSTGRES_URL is not set"):
+            Servers(mode="url").url("postgres")
+
+    def test_an_unknown_mode_is_refused_in_one_sentence(self):
+        with pytest.raises(ServiceUnavailable, match="is not one of embedded, docker, url"):
+            Servers(mode="kubernetes")
+
+    def test_docker_mode_without_an_engine_says_so(self, monkeypatch):
+        monkeypatch.setattr(docker, "engine_answers", lambda: False)
+        with pytest.raises(ServiceUnavailable, match="no Docker engine answers"):
+            Servers(mode="docker").url("redis")
+
+    def test_with_nothing_available_the_message_lists_the_three_ways(self, monkeypatch):
+        monkeypatch.setattr(embedded, "available", lambda: {"redis": False, "postgres": False})
+        monkeypatch.setattr(docker, "engine_answers", lambda: False)
+        with pytest.raises(ServiceUnavailable) as failure:
+            Servers().url("redis")
+        message = str(failure.value)
+        assert "embedded" in message and "docker" in message and "KATAS_REDIS_URL" in message
+
+    def test_a_failure_is_remembered_not_retried_for_every_test(self, monkeypatch):
+        calls = []
+        monkeypatch.setattr(embedded, "available", lambda: calls.append(1) or {"redis": False, "postgres": False})
+        monkeypatch.setattr(docker, "engine_answers", lambda: False)
+        servers = Servers()
+        for _ in range(3):
+            with pytest.raises(ServiceUnavailable):
+                servers.url("redis")
+        assert len(calls) == 1
+
+    def test_environment_and_options_pick_the_mode(self, monkeypatch):
+        monkeypatch.setenv("KATAS_SERVICES", "url")
+        monkeypatch.setenv("KATAS_REDIS_URL", "redis://a:1/0")
+        assert from_environment().url("redis") == "redis://a:1/0"
+        assert from_environment(redis="redis://b:2/0").url("redis") == "redis://b:2/0"
+
+    def test_resident_servers_from_dojo_up_are_used_while_alive(self, tmp_path):
+        resident.write(
+            tmp_path,
+            {
+                "redis": {"url": "redis://127.0.0.1:1/0", "pid": os.getpid()},
+                "postgres": {"url": "postgresql://x", "pid": 2**22 + 12345},  # no such process
+            },
+        )
+        assert resident.read(tmp_path) == {"redis": "redis://127.0.0.1:1/0"}
+        (tmp_path / ".dojo" / "servers.json").write_text("{not json")
+        assert resident.read(tmp_path) == {}
+
+    def test_a_run_without_servers_fails_each_test_in_one_line(self, run_file):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KATAS_", "PYTEST_"))}
+        env["KATAS_SERVICES"] = "docker"
+        env["DOCKER_HOST"] = "tcp://127.0.0.1:9"  # nothing answers there
+        run = run_file(USES_BOTH, env=env)
+        assert run.returncode == 1
+        assert "no Docker engine answers" in run.output
+        assert "Traceback" not in run.output and "def url(" not in run.output
+
+
+class TestSafety:
+    def test_a_redis_database_holding_foreign_keys_is_refused_and_kept(self, run_file, child_env):
+        url = redis_db_url(child_env["KATAS_REDIS_URL"].rsplit("/", 1)[0] + "/0", 12)
+        outsider = redis.Redis.from_url(url, decode_responses=True)
+        key = f"someone-else:{uuid.uuid4()}"
+        outsider.set(key, "precious")
+        try:
+            run = run_file(USES_BOTH, env={**child_env, "KATAS_REDIS_URL": url})
+            assert run.returncode == 1
+            assert "the suite did not write" in run.output and "nothing was deleted" in run.output
+            assert outsider.get(key) == "precious", "the suite deleted a key it did not write"
+        finally:
+            outsider.delete(key)  # ours: written by this test
+            outsider.close()
+
+    def test_postgres_databases_the_suite_did_not_create_are_never_dropped(self, dojo_servers, run_file):
+        admin_url = dojo_servers.url("postgres")
+        name = f"someone_else_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+            try:
+                assert run_file(USES_BOTH).returncode == 0
+                dbs = PostgresDatabases(admin_url)
+                with pytest.raises(ValueError, match="did not create"):
+                    dbs.drop(psycopg.conninfo.make_conninfo(admin_url, dbname=name))
+                dbs.close()
+                exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+                assert exists, "a database the suite did not create was dropped"
+            finally:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')  # ours: created by this test
+
+    def test_the_suite_leaves_no_database_of_its_own_behind(self, dojo_servers, run_file):
+        with psycopg.connect(dojo_servers.url("postgres"), autocommit=True) as admin:
+            before = {r[0] for r in admin.execute("SELECT datname FROM pg_database")}
+            assert run_file(USES_BOTH).returncode == 0
+            after = {r[0] for r in admin.execute("SELECT datname FROM pg_database")}
+        assert after <= before, f"left behind: {after - before}"
+
+
+class TestIsolation:
+    def test_each_test_starts_from_an_empty_redis_and_a_fresh_database(self, run_file):
+        source = """
+            import pytest
+
+            @pytest.mark.parametrize("round", [1, 2, 3])
+            def test_sees_nothing_from_the_previous_test(r, conn, round):
+                assert r.dbsize() == 0
+                tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+                assert tables == 0
+                r.set("left:behind", round)
+                conn.execute("CREATE TABLE leftover (id int)")
+                conn.commit()
+        """
+        run = run_file(source)
+        assert run.returncode == 0, run.output[-2000:]
+        assert list(run.outcomes().values()).count("passed") == 3
+
+    def test_postgres_has_the_extensions_later_katas_need(self, conn):
+        installed = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
+        assert {"pg_stat_statements", "pg_trgm"} <= installed
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            out.append(child)
+            stack.append(child)
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
+    ready = tmp_path / "ready"
+    test = tmp_path / "test_hang.py"
+    test.write_text(
+        f"import time\ndef test_hang(r, conn):\n    open({str(ready)!r}, 'w').close()\n    time.sleep(60)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KATAS_", "PYTEST_"))}
+    env["KATAS_SERVICES"] = "embedded"
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(test),
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "--rootdir",
+        str(ROOT),
+        "-p",
+        "dojo.plugin",
+        "-p",
+        "no:cacheprovider",
+        "--dojo-results=none",
+        "-q",
+    ]
+    log = open(tmp_path / "child.log", "w")
+    child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert child.poll() is None, "the child run ended early: " + (tmp_path / "child.log").read_text()[-1500:]
+            assert time.monotonic() < deadline, "servers did not come up within 30 s"
+            time.sleep(0.05)
+        servers = _descendants(child.pid)
+        names = {Path(f"/proc/{p}/exe").resolve().name for p in servers if _running(p)}
+        assert {"redis-server", "postgres"} <= names, f"expected embedded servers under the run, found {names}"
+        child.send_signal(interrupt)
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(_running(p) for p in servers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = [p for p in servers if _running(p)]
+        assert not survivors, f"server processes outlived the run: {survivors}"
+    finally:
+        if child.poll() is None:
+            child.kill()
