@@ -8,10 +8,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-import redis
+if TYPE_CHECKING:  # imported lazily: a Redis-only kata never loads psycopg
+    import psycopg
+    import redis
 
 # --- Redis: INFO commandstats -----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from . import impl, results
 from .measure import Evidence
 from .race import ReplyHook, hooked_client
 from .services import Servers, ServiceUnavailable, from_environment, resident
-from .services.isolation import PostgresDatabases, RedisDatabase, redis_db_url
+from .services.redis_isolation import RedisDatabase, redis_db_url
 
 KATA_TEST = re.compile(r"^test_(?P<module>\w+)\.py$")
 KATA_FOLDER = re.compile(r"^\d\d_\w+$")
@@ -298,14 +298,16 @@ def r(make_redis: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture(scope="session")
-def _postgres_databases(dojo_servers: Servers) -> Iterator[PostgresDatabases]:
+def _postgres_databases(dojo_servers: Servers) -> Iterator[Any]:
+    from .services.pg_isolation import PostgresDatabases
+
     dbs = PostgresDatabases(dojo_servers.url("postgres"))
     yield dbs
     dbs.close()
 
 
 @pytest.fixture
-def pg_dsn(_postgres_databases: PostgresDatabases) -> Iterator[str]:
+def pg_dsn(_postgres_databases: Any) -> Iterator[str]:
     """Conninfo of a fresh PostgreSQL database for this test (dropped afterwards)."""
     dsn = _postgres_databases.create()
     yield dsn

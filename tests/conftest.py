@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dojo.runner import Run, run_pytest
-from dojo.services.isolation import redis_db_url
+from dojo.services.redis_isolation import redis_db_url
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ import pytest
 import redis
 
 from dojo.services import Servers, ServiceUnavailable, docker, embedded, from_environment, resident
-from dojo.services.isolation import PostgresDatabases, redis_db_url
+from dojo.services.pg_isolation import PostgresDatabases
+from dojo.services.redis_isolation import redis_db_url
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,6 +6,7 @@ import atexit
 from dataclasses import dataclass
 from typing import Any
 
+from .embedded import wait_for_sessions
 from .errors import ServiceUnavailable
 
 REDIS_IMAGE = "redis:8.2.3-alpine"
@@ -77,4 +78,7 @@ def start_postgres() -> ContainerServer:
     host, port = container.get_container_host_ip(), container.get_exposed_port(5432)
     server = ContainerServer(f"postgresql://postgres@{host}:{port}/postgres", container)
     atexit.register(server.stop)
+    if not wait_for_sessions(server.url, lambda: True, timeout_s=60):
+        server.stop()
+        raise ServiceUnavailable(f"the {POSTGRES_IMAGE} container did not accept sessions within 60 s.")
     return server

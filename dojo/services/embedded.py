@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +104,8 @@ class EmbeddedServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_redis() -> EmbeddedServer:
+def start_redis(detached: bool = False) -> EmbeddedServer:
+    """Start redis-server on a free port; `detached=True` lets it outlive this process (`dojo up`)."""
     binary = find_redis_server()
     if binary is None:
         raise ServiceUnavailable(
@@ -132,7 +134,7 @@ def start_redis() -> EmbeddedServer:
             "--logfile",
             "",
         ]
-        proc = process.spawn(argv, log)
+        proc = process.spawn(argv, log, detached=detached)
         try:
             _wait_for_port(proc, port, log, "redis-server")
         except ServiceUnavailable:
@@ -141,7 +143,8 @@ def start_redis() -> EmbeddedServer:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         server = EmbeddedServer(f"redis://127.0.0.1:{port}/0", proc, workdir)
-        atexit.register(server.stop)
+        if not detached:
+            atexit.register(server.stop)
         return server
     raise ServiceUnavailable("redis-server found no free port after 3 attempts.")
 
@@ -220,7 +223,8 @@ POSTGRES_SETTINGS = {
 }
 
 
-def start_postgres() -> EmbeddedServer:
+def start_postgres(detached: bool = False) -> EmbeddedServer:
+    """Start PostgreSQL on a free port; `detached=True` lets it outlive this process (`dojo up`)."""
     bindir = find_postgres_bindir()
     if bindir is None:
         raise ServiceUnavailable(
@@ -261,7 +265,7 @@ def start_postgres() -> EmbeddedServer:
         argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(workdir)]
         for key, value in POSTGRES_SETTINGS.items():
             argv += ["-c", f"{key}={value}"]
-        proc = process.spawn(argv, log, uid=uid, gid=gid)
+        proc = process.spawn(argv, log, uid=uid, gid=gid, detached=detached)
         try:
             _wait_for_port(proc, port, log, "postgres")
         except ServiceUnavailable:
@@ -271,27 +275,27 @@ def start_postgres() -> EmbeddedServer:
             raise
         # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to leave.
         server = EmbeddedServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", proc, workdir, signal.SIGINT)
-        _wait_until_accepting(server, log)
+        if not wait_for_sessions(server.url, lambda p=proc: p.poll() is None):
+            server.stop()
+            raise ServiceUnavailable(f"postgres did not accept sessions within {READY_TIMEOUT_S:.0f} s (log: {log}).")
         atexit.register(server.stop)
         return server
     raise ServiceUnavailable("postgres found no free port after 3 attempts.")
 
 
-def _wait_until_accepting(server: EmbeddedServer, log: Path) -> None:
-    """The port opens before recovery ends ("the database system is starting up"): wait for a session."""
+def wait_for_sessions(url: str, alive: Callable[[], bool], timeout_s: float = READY_TIMEOUT_S) -> bool:
+    """PostgreSQL opens its port before recovery ends ("the database system is starting up"):
+    wait until a session can be opened. False if the server died or time ran out."""
     import psycopg
 
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while True:
         try:
-            psycopg.connect(server.url, connect_timeout=2).close()
-            return
+            psycopg.connect(url, connect_timeout=2).close()
+            return True
         except psycopg.OperationalError:
-            if server.proc.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                raise ServiceUnavailable(
-                    f"postgres did not accept sessions within {READY_TIMEOUT_S:.0f} s (log: {log})."
-                ) from None
+            if not alive() or time.monotonic() > deadline:
+                return False
             time.sleep(0.02)
 
 

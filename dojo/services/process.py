@@ -21,7 +21,7 @@ def _libc_prctl_pdeathsig() -> None:
         pass
 
 
-def _preexec(uid: int | None, gid: int | None):
+def _preexec(uid: int | None, gid: int | None, die_with_parent: bool = True):
     def run() -> None:
         if gid is not None:
             os.setgroups([])
@@ -29,7 +29,7 @@ def _preexec(uid: int | None, gid: int | None):
         if uid is not None:
             os.setuid(uid)
         # After setuid: a change of user clears the death signal.
-        if sys.platform.startswith("linux"):
+        if die_with_parent and sys.platform.startswith("linux"):
             _libc_prctl_pdeathsig()
 
     return run
@@ -42,11 +42,13 @@ def spawn(
     uid: int | None = None,
     gid: int | None = None,
     env: dict[str, str] | None = None,
+    detached: bool = False,
 ) -> subprocess.Popen:
     """Start `argv` in its own session (Ctrl-C is ours to handle), logging to `log`.
 
     On Linux the child gets SIGTERM if this process dies, so no server outlives
-    an interrupted or killed test run.
+    an interrupted or killed test run. `detached=True` (for `dojo up`) leaves that out:
+    the server then outlives this process, and whoever keeps it must stop it.
     """
     with open(log, "ab") as out:
         return subprocess.Popen(
@@ -55,7 +57,7 @@ def spawn(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=None if os.name == "nt" else _preexec(uid, gid),
+            preexec_fn=None if os.name == "nt" else _preexec(uid, gid, not detached),
             env=env,
             close_fds=True,
         )

@@ -249,9 +249,9 @@ class TestEvidence:
         lock.acquire(make_redis(), "lock:report", 10_000)
         with count_commands(r) as counts:
             with pytest.raises(lock.LockNotAcquired):
-                with lock.locked(r, "lock:report", wait_s=0.5):
+                with lock.locked(r, "lock:report", wait_s=0.3):
                     pass
-        evidence.record("commands sent while waiting 0.5 s for a held lock", counts.total, "", detail=str(counts))
+        evidence.record("commands sent while waiting 0.3 s for a held lock", counts.total, "", detail=str(counts))
         assert counts.total <= 100, (
             f"waiting 0.5 s sent {counts.total} commands: pause between attempts (growing backoff), don't spin"
         )
