@@ -22,6 +22,7 @@ else:  # pragma: no cover
 CATALOG = tomllib.loads((ROOT / "katas" / "catalog.toml").read_text())["kata"]
 KATAS = [k for k in CATALOG if (ROOT / "katas" / k["folder"]).is_dir()]
 MUTANTS = all_mutants()
+ALTERNATIVES = sorted((ROOT / "tests" / "alternatives").glob("[0-9][0-9]_*/*.py"))
 
 
 def functions_tested_in(kata: dict) -> set[str]:
@@ -67,6 +68,16 @@ def test_every_mutant_is_caught_by_the_test_it_names(mutant, child_env, tmp_path
         assert outcomes.get(test) == "failed", (
             f"{mutant.name} ({mutant.mistake}) was not caught by {test}: {outcomes.get(test)}\n{run.output[-1500:]}"
         )
+
+
+@pytest.mark.parametrize("path", ALTERNATIVES, ids=[f"{p.parent.name}/{p.stem}" for p in ALTERNATIVES])
+def test_a_correct_implementation_written_another_way_passes(path, child_env, tmp_path):
+    """tests/alternatives/ holds correct code unlike the reference (WATCH/MULTI for Lua, ...): the tests must not overfit."""
+    kata = next(k for k in CATALOG if k["folder"] == path.parent.name)
+    (tmp_path / f"{kata['module']}.py").write_text(path.read_text())
+    run = run_pytest([f"katas/{kata['folder']}"], impl=str(tmp_path), env=child_env, extra=["-p", "no:xdist"])
+    failing = sorted(name for name, outcome in run.outcomes().items() if outcome != "passed")
+    assert run.returncode == 0 and not failing, f"{path.name} is correct but fails {failing}:\n{run.output[-1500:]}"
 
 
 def test_mutants_live_in_folders_named_after_katas():
