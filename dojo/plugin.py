@@ -62,10 +62,15 @@ class Dojo:
         )
         self.loaded: dict[str, Any] = {}
         target = config.getoption("dojo_results")
-        self.recorder = None
-        if target != "none" and not hasattr(config, "workerinput"):
-            label = self.impl_spec if self.impl_spec in ("katas", "solutions") else str(self.impl_root)
-            self.recorder = results.Recorder(Path(target) if target else self.root / results.DEFAULT_FILE, label)
+        label = self.impl_spec if self.impl_spec in ("katas", "solutions") else str(self.impl_root)
+        # Every run collects its results (the summary shows the evidence); `none` only skips the file.
+        self.recorder = (
+            None
+            if hasattr(config, "workerinput")
+            else results.Recorder(
+                None if target == "none" else Path(target) if target else self.root / results.DEFAULT_FILE, label
+            )
+        )
 
 
 def parse_levels(text: str | None) -> set[int] | None:

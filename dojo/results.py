@@ -19,7 +19,7 @@ class Recorder:
     A newer run of a test replaces its older result; other tests' results are kept.
     """
 
-    def __init__(self, path: Path, impl_label: str) -> None:
+    def __init__(self, path: Path | None, impl_label: str) -> None:
         self.path = path
         self.impl_label = impl_label
         self.tests: dict[str, dict[str, Any]] = {}
@@ -49,7 +49,7 @@ class Recorder:
             entry["outcome"] = "skipped"
 
     def write(self) -> None:
-        if not self.tests:
+        if not self.tests or self.path is None:
             return
         data = load(self.path)
         section = data.setdefault(self.impl_label, {})

@@ -21,8 +21,13 @@ class Run:
     tests: dict[str, dict] = field(default_factory=dict)
 
     def outcomes(self) -> dict[str, str]:
-        """Test function name (last part of the node id) → passed / failed / skipped."""
-        return {nodeid.split("::")[-1]: t["outcome"] for nodeid, t in self.tests.items()}
+        """Test function name → passed / failed / skipped; a parametrized test failed if any case did."""
+        out: dict[str, str] = {}
+        for nodeid, test in self.tests.items():
+            name = nodeid.split("::")[-1].split("[", 1)[0]
+            if out.get(name) != "failed":
+                out[name] = test["outcome"]
+        return out
 
 
 def run_pytest(
