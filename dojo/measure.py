@@ -59,6 +59,28 @@ def count_commands(r: redis.Redis) -> Iterator[CommandCounts]:
     counts.calls.update(+diff)
 
 
+@dataclass(frozen=True)
+class ServerTime:
+    """Microseconds a server spent executing some commands or statements, and how many ran."""
+
+    usec: float
+    calls: int
+
+    @property
+    def mean_usec(self) -> float | None:
+        return self.usec / self.calls if self.calls else None
+
+    def since(self, before: ServerTime) -> ServerTime:
+        return ServerTime(self.usec - before.usec, self.calls - before.calls)
+
+
+def redis_server_time(r: redis.Redis, *commands: str) -> ServerTime:
+    """Server-side time of `commands` so far (INFO commandstats usec/calls; commands run by scripts count)."""
+    stats = r.info("commandstats")
+    rows = [stats.get(f"cmdstat_{c.lower()}", {}) for c in commands]
+    return ServerTime(sum(float(s.get("usec", 0)) for s in rows), sum(int(s.get("calls", 0)) for s in rows))
+
+
 def memory_usage(r: redis.Redis, key: str) -> int:
     """Bytes the server attributes to `key` (MEMORY USAGE, all samples)."""
     return int(r.memory_usage(key, samples=0) or 0)
@@ -73,6 +95,19 @@ def statement_calls(conn: psycopg.Connection) -> int:
         "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
     ).fetchone()
     return int(row[0])
+
+
+def postgres_server_time(conn: psycopg.Connection, query_prefix: str) -> ServerTime:
+    """Executor time of this database's statements whose normalized text starts with `query_prefix`.
+
+    From pg_stat_statements, e.g. postgres_server_time(conn, "UPDATE page_views").
+    """
+    row = conn.execute(
+        "SELECT coalesce(sum(total_exec_time), 0) * 1000, coalesce(sum(calls), 0)::bigint FROM pg_stat_statements "
+        "WHERE starts_with(query, %s) AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (query_prefix,),
+    ).fetchone()
+    return ServerTime(float(row[0]), int(row[1]))
 
 
 @contextmanager

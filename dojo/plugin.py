@@ -280,14 +280,18 @@ def redis_url(_redis_database: RedisDatabase) -> Iterator[str]:
 
 @pytest.fixture
 def make_redis(redis_url: str) -> Iterator[Callable[..., Any]]:
-    """Factory for more clients on the test's database: make_redis(on_reply=hook) hooks each reply."""
+    """Factory for more clients on the test's database: make_redis(on_reply=hook) hooks each reply
+    (and, with pipelines=True, each queued command of a pipeline once its replies are in)."""
     import redis
 
     clients: list[redis.Redis] = []
 
-    def make(on_reply: ReplyHook | None = None, **kwargs: Any) -> redis.Redis:
+    def make(on_reply: ReplyHook | None = None, pipelines: bool = False, **kwargs: Any) -> redis.Redis:
         kwargs.setdefault("decode_responses", True)
-        client = hooked_client(redis_url, on_reply, **kwargs) if on_reply else redis.Redis.from_url(redis_url, **kwargs)
+        if on_reply:
+            client = hooked_client(redis_url, on_reply, pipelines=pipelines, **kwargs)
+        else:
+            client = redis.Redis.from_url(redis_url, **kwargs)
         clients.append(client)
         return client
 

@@ -67,16 +67,41 @@ class _HookedConnection(redis.connection.Connection):
         return response
 
 
-def hooked_client(url: str, on_reply: ReplyHook, **kwargs: Any) -> redis.Redis:
+def hooked_client(url: str, on_reply: ReplyHook, *, pipelines: bool = False, **kwargs: Any) -> redis.Redis:
     """A redis.Redis (decode_responses=True) whose every command reply passes through `on_reply`.
 
-    Works for plain commands, WATCH-mode pipelines and scripts; a MULTI/EXEC block or a
-    pipeline is sent in one go and is, rightly, not interrupted.
+    Works for plain commands, WATCH-mode pipelines and scripts. A pipeline or MULTI/EXEC block
+    is sent in one go and is, rightly, not interrupted; with `pipelines=True` its queued
+    commands pass through `on_reply` once all its replies are in, before the caller acts on
+    them — a count read in MULTI followed by a separate write has the same gap as a plain read.
     """
     connection_class = type("HookedConnection", (_HookedConnection,), {"on_reply": staticmethod(on_reply)})
     kwargs.setdefault("decode_responses", True)
     pool = redis.ConnectionPool.from_url(url, connection_class=connection_class, **kwargs)
-    return redis.Redis(connection_pool=pool)
+    client = redis.Redis(connection_pool=pool)
+    if pipelines:
+        _hook_pipelines(client, on_reply)
+    return client
+
+
+def _hook_pipelines(client: redis.Redis, on_reply: ReplyHook) -> None:
+    make_pipeline = client.pipeline
+
+    def pipeline(transaction: bool = True, shard_hint: Any = None) -> Any:
+        pipe = make_pipeline(transaction, shard_hint)
+        execute = pipe.execute
+
+        def execute_then_hook(raise_on_error: bool = True) -> Any:
+            queued = [(str(args[0]).upper(), args[1:]) for args, _ in pipe.command_stack]
+            replies = execute(raise_on_error)
+            for name, args in queued:
+                on_reply(name, args)
+            return replies
+
+        pipe.execute = execute_then_hook
+        return pipe
+
+    client.pipeline = pipeline
 
 
 def _matches(commands: Iterable[str]) -> Callable[[str], bool]:
@@ -96,12 +121,13 @@ def pause_after(commands: Iterable[str], seconds: float) -> ReplyHook:
 
 
 class ReadBarrier:
-    """Hold the first `parties` replies to `commands` until all of them have arrived.
+    """Hold each of `parties` client threads at its first reply to `commands` until all have read.
 
     With a naive read-then-write, every client has read before any writes: the lost update
     happens every run. Correct code never lets `parties` clients read at once (a lock, an
     atomic command): once no new reader has arrived for `idle_s`, the barrier opens for good,
-    so correct code pays one short pause.
+    so correct code pays one short pause. Arrivals are counted per thread, so a client that
+    reads twice counts once.
     """
 
     def __init__(self, parties: int, commands: Iterable[str] = ("GET",), idle_s: float = 0.25) -> None:
@@ -109,6 +135,7 @@ class ReadBarrier:
         self._parties = parties
         self._idle_s = idle_s
         self._arrived = 0
+        self._threads: set[int] = set()
         self._last_arrival = 0.0
         self._open = False
         self._cond = threading.Condition()
@@ -121,8 +148,9 @@ class ReadBarrier:
         if not self._match(name):
             return
         with self._cond:
-            if self._open:
+            if self._open or threading.get_ident() in self._threads:
                 return
+            self._threads.add(threading.get_ident())
             self._arrived += 1
             self._last_arrival = time.monotonic()
             if self._arrived >= self._parties:

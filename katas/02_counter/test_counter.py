@@ -6,6 +6,7 @@ import counter
 import psycopg
 import pytest
 
+from dojo.measure import ServerTime, postgres_server_time, redis_server_time
 from dojo.race import ReadBarrier, chain, pause_after, run_concurrently
 
 level = pytest.mark.level
@@ -31,29 +32,9 @@ def view_concurrently(record, client, threads: int, per_thread: int) -> list[int
     return [t for per in totals for t in per]
 
 
-class IncrServerTime:
-    """INFO commandstats calls and microseconds of the INCR family (INCR, INCRBY, INCRBYFLOAT) so far."""
-
-    FAMILY = ("cmdstat_incr", "cmdstat_incrby", "cmdstat_incrbyfloat")
-
-    def __init__(self, r) -> None:
-        stats = r.info("commandstats")
-        self.calls = sum(int(stats[k]["calls"]) for k in self.FAMILY if k in stats)
-        self.usec = sum(int(stats[k]["usec"]) for k in self.FAMILY if k in stats)
-
-    def per_call_since(self, before: IncrServerTime) -> float | None:
-        calls = self.calls - before.calls
-        return (self.usec - before.usec) / calls if calls else None
-
-
-def update_server_time(conn) -> float:
-    """Mean executor time (µs) of the baseline's UPDATE in this database, from pg_stat_statements."""
-    calls, total_ms = conn.execute(
-        "SELECT sum(calls), sum(total_exec_time) FROM pg_stat_statements "
-        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND query LIKE 'UPDATE page_views%'"
-    ).fetchone()
-    return 1000 * float(total_ms) / int(calls)
+def incr_time(r) -> ServerTime:
+    """Server time of the INCR family so far (INCR, INCRBY, INCRBYFLOAT; also when run by a script)."""
+    return redis_server_time(r, "incr", "incrby", "incrbyfloat")
 
 
 @level(1)
@@ -295,7 +276,7 @@ class TestEvidence:
         def incr_counter() -> None:
             run_concurrently(lambda i: [counter.record_view(clients[i], "home") for _ in range(per_thread)], threads)
 
-        redis_before = IncrServerTime(r)
+        redis_before = incr_time(r)
         try:
             result = evidence.compare(
                 f"INCR vs UPDATE counter in PostgreSQL, wall clock ({threads} threads × {per_thread})",
@@ -304,11 +285,11 @@ class TestEvidence:
                 claim="500× faster than database counters",
             )
             in_db = pg[0].execute("SELECT views FROM page_views WHERE page_id = 'home'").fetchone()[0]
-            update_us = update_server_time(pg[0])
+            update_us = postgres_server_time(pg[0], "UPDATE page_views").mean_usec
         finally:
             for c in pg:
                 c.close()
-        incr_us = IncrServerTime(r).per_call_since(redis_before)
+        incr_us = incr_time(r).since(redis_before).mean_usec
         runs = result.repeats + 1  # one warm-up round each
         assert in_db == runs * threads * per_thread, "harness check: the PostgreSQL counter lost updates"
         assert counter.views(r, "home") == runs * threads * per_thread, "record_view lost views"
