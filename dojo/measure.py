@@ -81,6 +81,66 @@ def redis_server_time(r: redis.Redis, *commands: str) -> ServerTime:
     return ServerTime(sum(float(s.get("usec", 0)) for s in rows), sum(int(s.get("calls", 0)) for s in rows))
 
 
+class Traffic:
+    """Commands sent, round trips made and reply values received by one client (see traffic_client)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.commands: list[str] = []
+        self.round_trips = 0
+        self.values = 0
+
+    @property
+    def data_commands(self) -> list[str]:
+        """The commands without MULTI/EXEC framing."""
+        return [c for c in self.commands if c not in ("MULTI", "EXEC")]
+
+
+def _leaves(reply: Any) -> int:
+    if isinstance(reply, (list, tuple)):
+        return sum(_leaves(x) for x in reply)
+    if isinstance(reply, dict):
+        return sum(_leaves(k) + _leaves(v) for k, v in reply.items())
+    return 1
+
+
+def traffic_client(url: str) -> tuple[redis.Redis, Traffic]:
+    """A redis.Redis (decode_responses=True) that counts, client side, every command, round trip and reply value.
+
+    The counts belong to this client alone, so they stay exact when other tests share the server
+    (a URL server with pytest -n 2); pipelines, transactions and scripts are all seen.
+    """
+    import redis
+
+    traffic = Traffic()
+
+    class Counting(redis.connection.Connection):
+        def send_command(self, *args: Any, **kwargs: Any) -> None:
+            traffic.commands.append(str(args[0]).upper())
+            return super().send_command(*args, **kwargs)
+
+        def pack_commands(self, commands: Any) -> Any:
+            traffic.commands.extend(str(c[0]).upper() for c in commands)
+            return super().pack_commands(commands)
+
+        def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+            traffic.round_trips += 1
+            return super().send_packed_command(command, check_health)
+
+        def read_response(self, *args: Any, **kwargs: Any) -> Any:
+            reply = super().read_response(*args, **kwargs)
+            traffic.values += _leaves(reply)
+            return reply
+
+    pool = redis.ConnectionPool.from_url(url, connection_class=Counting, decode_responses=True)
+    client = redis.Redis(connection_pool=pool)
+    client.ping()  # connect now, so the handshake is not counted
+    traffic.reset()
+    return client, traffic
+
+
 def memory_usage(r: redis.Redis, key: str) -> int:
     """Bytes the server attributes to `key` (MEMORY USAGE, all samples)."""
     return int(r.memory_usage(key, samples=0) or 0)
