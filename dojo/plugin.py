@@ -188,6 +188,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     line = _not_implemented_line(call.excinfo, _dojo(item.config).root)
     if line is None and call.excinfo.errisinstance(ServiceUnavailable):
         line = str(call.excinfo.value)
+    if line is None and "pg_stat_statements must be loaded" in str(call.excinfo.value):
+        line = (
+            "this test reads pg_stat_statements, which this PostgreSQL server does not preload: start it with "
+            "shared_preload_libraries=pg_stat_statements (the embedded server and docker-compose.yml do)"
+        )
     if line is not None:
         report.longrepr = OneLine(line, str(item.path))
 
