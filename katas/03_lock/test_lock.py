@@ -147,9 +147,16 @@ class TestExpiryAndOwnership:
     def test_locked_waits_for_the_holder_to_release(self, r, make_redis):
         other = make_redis()
         token = lock.acquire(other, "lock:report", 10_000)
-        threading.Timer(0.2, lock.release, (other, "lock:report", token)).start()
-        with lock.locked(r, "lock:report", wait_s=5) as mine:
-            assert r.get("lock:report") == mine
+        # The holder frees the lock 0.2 s from now, from its own thread (plain DEL: the test's
+        # holder is correct even while your release() is not written yet).
+        later = threading.Timer(0.2, other.delete, ("lock:report",))
+        later.start()
+        try:
+            with lock.locked(r, "lock:report", wait_s=5) as mine:
+                assert r.get("lock:report") == mine
+        finally:
+            later.cancel()
+            later.join()
 
     def test_locked_releases_the_lock_when_the_block_raises(self, r):
         with pytest.raises(ZeroDivisionError):
