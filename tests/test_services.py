@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import redis
 
-from dojo.services import Servers, ServiceUnavailable, docker, embedded, from_environment, resident
+from dojo.services import Servers, ServiceUnavailable, docker, embedded, from_environment, process, resident
 from dojo.services.pg_isolation import PostgresDatabases
 from dojo.services.redis_isolation import redis_db_url
 
@@ -174,14 +174,6 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
@@ -217,14 +209,14 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
             assert time.monotonic() < deadline, "servers did not come up within 30 s"
             time.sleep(0.05)
         servers = _descendants(child.pid)
-        names = {Path(f"/proc/{p}/exe").resolve().name for p in servers if _running(p)}
+        names = {Path(f"/proc/{p}/exe").resolve().name for p in servers if process.alive(p)}
         assert {"redis-server", "postgres"} <= names, f"expected embedded servers under the run, found {names}"
         child.send_signal(interrupt)
         child.wait(timeout=30)
         deadline = time.monotonic() + 20
-        while any(_running(p) for p in servers) and time.monotonic() < deadline:
+        while any(process.alive(p) for p in servers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        survivors = [p for p in servers if _running(p)]
+        survivors = [p for p in servers if process.alive(p)]
         assert not survivors, f"server processes outlived the run: {survivors}"
     finally:
         if child.poll() is None:

@@ -39,21 +39,11 @@ def make_workdir(kind: str) -> Path:
             owner = int((stale / OWNER_FILE).read_text())
         except (OSError, ValueError):
             continue
-        if not _pid_alive(owner):
+        if not process.alive(owner):
             shutil.rmtree(stale, ignore_errors=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"katas-{kind}-"))
     (workdir / OWNER_FILE).write_text(str(os.getpid()))
     return workdir
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
 
 
 def _wait_for_port(proc: subprocess.Popen, port: int, log: Path, what: str) -> None:

@@ -78,6 +78,20 @@ def run_as(argv: list[str], *, uid: int | None, gid: int | None, timeout: float 
     return done.stdout
 
 
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting for a parent that never reaps it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): the pid exists
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = 10.0) -> None:
     """Stop a server we started: a polite signal, then SIGKILL after `grace_s`."""
     if proc.poll() is not None:

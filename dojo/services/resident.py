@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from . import process
 
 
 def state_file(root: Path) -> Path:
     return root / ".dojo" / "servers.json"
 
 
-def _alive(pid: int) -> bool:
+def entries(root: Path) -> dict[str, dict]:
+    """The recorded servers by service name, alive or not ({} when there is no readable file)."""
     try:
-        os.kill(pid, 0)
-        return True
-    except (ProcessLookupError, PermissionError, OSError):
-        return False
+        data = json.loads(state_file(root).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
 
 def read(root: Path) -> dict[str, str]:
     """URLs of resident servers that are still alive, by service name ("redis", "postgres")."""
-    try:
-        entries = json.loads(state_file(root).read_text())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(entries, dict):
-        return {}
     return {
         name: entry["url"]
-        for name, entry in entries.items()
-        if isinstance(entry, dict) and isinstance(entry.get("url"), str) and _alive(int(entry.get("pid", -1)))
+        for name, entry in entries(root).items()
+        if isinstance(entry.get("url"), str) and process.alive(int(entry.get("pid", -1)))
     }
 
 
