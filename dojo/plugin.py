@@ -328,6 +328,17 @@ def pg_dsn(_postgres_databases: Any) -> Iterator[str]:
     _postgres_databases.drop(dsn)
 
 
+@pytest.fixture(scope="module")
+def module_pg_dsn(_postgres_databases: Any) -> Iterator[str]:
+    """A fresh PostgreSQL database shared by one test module (for costly seed data); dropped afterwards.
+
+    Tests sharing it isolate themselves, e.g. with a schema each.
+    """
+    dsn = _postgres_databases.create()
+    yield dsn
+    _postgres_databases.drop(dsn)
+
+
 @pytest.fixture
 def conn(pg_dsn: str) -> Iterator[Any]:
     """A psycopg Connection to the test's own database: autocommit off, default row factory."""

@@ -50,6 +50,50 @@ def run_concurrently(fn: Callable[[int], T], n: int, timeout_s: float = 20.0) ->
     return results
 
 
+class Background:
+    """fn() running in a daemon thread: wait for it, or for an event it sets, and get its error back.
+
+    `in_background(fn)` starts one. `result()` re-raises in the test whatever the thread raised.
+    """
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self.value = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            self.error = exc
+
+    def join(self, timeout_s: float) -> bool:
+        """True if it finished within `timeout_s`."""
+        self.thread.join(timeout_s)
+        return not self.thread.is_alive()
+
+    def reaches(self, event: threading.Event, message: str, timeout_s: float = 5.0) -> None:
+        """Wait until the thread sets `event`; fail with `message` (or the thread's own error) if it never does."""
+        deadline = time.monotonic() + timeout_s
+        while not event.wait(0.01):
+            if not self.thread.is_alive():
+                self.result()
+                raise AssertionError(message)
+            if time.monotonic() > deadline:
+                raise AssertionError(message)
+
+    def result(self, timeout_s: float = 10.0) -> Any:
+        assert self.join(timeout_s), f"a client was still running after {timeout_s:.0f} s: something waits forever"
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def in_background(fn: Callable[[], Any]) -> Background:
+    return Background(fn)
+
+
 class _HookedConnection(redis.connection.Connection):
     """A connection that calls `on_reply(command, args)` after each single command's reply."""
 

@@ -146,7 +146,7 @@ class TestExpiryAndOwnership:
 
     def test_locked_waits_for_the_holder_to_release(self, r, make_redis):
         other = make_redis()
-        token = lock.acquire(other, "lock:report", 10_000)
+        assert lock.acquire(other, "lock:report", 10_000), "acquire failed on a free lock"
         # The holder frees the lock 0.2 s from now, from its own thread (plain DEL: the test's
         # holder is correct even while your release() is not written yet).
         later = threading.Timer(0.2, other.delete, ("lock:report",))

@@ -6,13 +6,12 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 
 import job_queue
 import pytest
 
 from dojo.measure import count_commands
-from dojo.race import ReadBarrier, run_concurrently
+from dojo.race import ReadBarrier, in_background, run_concurrently
 
 level = pytest.mark.level
 
@@ -62,27 +61,6 @@ class Calls:
 
     def order(self) -> list:
         return [p["n"] for p in self.payloads]
-
-
-def in_background(fn) -> Callable[[], None]:
-    """Start fn() in a thread; the returned join() waits for it and re-raises what it raised."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-
-    def join() -> None:
-        thread.join(10)
-        if errors:
-            raise errors[0]
-
-    return join
 
 
 def drain(r, name: str, handler, limit: int = 100, **kwargs) -> list[str]:
@@ -151,13 +129,13 @@ class TestCore:
                 job_queue.enqueue(producer, "emails", {"n": n})
                 time.sleep(0.005)
 
-        join = in_background(produce)
+        producing = in_background(produce)
         calls = Calls()
         for _ in range(20):
             if job_queue.work_one(r, "emails", calls, timeout_s=3) is None:
-                join()
+                producing.result()
                 pytest.fail("the consumer waited 3 s and got nothing while the producer was enqueueing")
-        join()
+        producing.result()
         assert calls.order() == list(range(20)), f"the consumer must do the jobs in the order produced: {calls.order()}"
 
 
@@ -191,10 +169,10 @@ class TestOrderRetriesAndRecovery:
             enqueued_at.append(time.monotonic())
             job_queue.enqueue(producer, "emails", {"n": 1})
 
-        join = in_background(produce)
+        producing = in_background(produce)
         began = time.monotonic()
         job_id = job_queue.work_one(r, "emails", lambda payload: started_at.append(time.monotonic()), timeout_s=5)
-        join()
+        producing.result()
         assert job_id is not None, "a job enqueued while work_one waited was not taken"
         lag = started_at[0] - enqueued_at[0]
         assert lag < 0.5, (
