@@ -254,7 +254,7 @@ class TestConcurrency:
 class TestEvidence:
     def test_a_waiting_client_backs_off_instead_of_spinning(self, r, make_redis, evidence):
         lock.acquire(make_redis(), "lock:report", 10_000)
-        wait_s = 0.5
+        wait_s = 0.3
         with count_commands(r) as spinning:  # the baseline: retry at once, as fast as Redis answers
             deadline = time.monotonic() + wait_s
             while time.monotonic() < deadline:
