@@ -25,6 +25,7 @@ import pytest
 from dojo import inventory
 from dojo.katas import LEVEL_NAMES
 from dojo.katas import load as load_catalog
+from dojo.services import process
 
 ROOT = Path(__file__).resolve().parent.parent
 KATA = "03_lock"
@@ -132,30 +133,6 @@ def write_results(project: Path, outcomes: dict[str, str]) -> None:
         }
     (project / ".dojo").mkdir(exist_ok=True)
     (project / ".dojo" / "results.json").write_text(json.dumps({"katas": section}))
-
-
-def children_of(pid: int) -> set[int]:
-    """Every live descendant of `pid` (from /proc)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(text.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {p for p, pp in parents.items() if pp in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def cmdline(pid: int) -> str:
@@ -491,13 +468,13 @@ def test_watch_turns_a_fixed_function_green_on_save_and_ctrl_c_leaves_nothing_ru
         # Ctrl-C in the middle of a run: the run, the servers, everything stops.
         mine.write_text(fixed + "\n# saved again\n")
         running = wait_for(
-            lambda: [p for p in children_of(proc.pid) if "pytest" in cmdline(p)], 15, "the next run to start"
+            lambda: [p for p in process.descendants(proc.pid) if "pytest" in cmdline(p)], 15, "the next run to start"
         )
-        everything = children_of(proc.pid)
+        everything = process.descendants(proc.pid)
         assert any("redis-server" in cmdline(p) for p in everything), "watch should keep one Redis warm"
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=30) == 0
-        wait_for(lambda: not any(alive(p) for p in everything), 10, "every child process to end")
+        wait_for(lambda: not any(process.alive(p) for p in everything), 10, "every child process to end")
         assert running
     finally:
         if proc.poll() is None:
@@ -515,7 +492,7 @@ def test_up_keeps_a_server_running_for_plain_pytest_runs_and_down_stops_it(proje
     state = json.loads((project / ".dojo" / "servers.json").read_text())
     pid, url = state["redis"]["pid"], state["redis"]["url"]
     try:
-        assert alive(pid), "the server must outlive `dojo up`"
+        assert process.alive(pid), "the server must outlive `dojo up`"
         status = dojo(project, "status")
         assert re.search(r"redis .* running", status.stdout), status.stdout
 
@@ -538,7 +515,7 @@ def test_up_keeps_a_server_running_for_plain_pytest_runs_and_down_stops_it(proje
     finally:
         done = dojo(project, "down")
     assert done.returncode == 0 and "Stopped redis" in done.stdout
-    wait_for(lambda: not alive(pid), 10, "the server to stop")
+    wait_for(lambda: not process.alive(pid), 10, "the server to stop")
     assert not (project / ".dojo" / "servers.json").exists()
     assert "No servers kept up" in dojo(project, "status").stdout
     assert "nothing to stop" in dojo(project, "down").stdout

@@ -156,24 +156,6 @@ class TestIsolation:
         assert {"pg_stat_statements", "pg_trgm"} <= installed
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            out.append(child)
-            stack.append(child)
-    return out
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("interrupt", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
@@ -208,11 +190,14 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
             assert child.poll() is None, "the child run ended early: " + (tmp_path / "child.log").read_text()[-1500:]
             assert time.monotonic() < deadline, "servers did not come up within 30 s"
             time.sleep(0.05)
-        servers = _descendants(child.pid)
+        servers = process.descendants(child.pid)
         names = {Path(f"/proc/{p}/exe").resolve().name for p in servers if process.alive(p)}
         assert {"redis-server", "postgres"} <= names, f"expected embedded servers under the run, found {names}"
         child.send_signal(interrupt)
-        child.wait(timeout=30)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run did not end within 30 s of the signal: " + (tmp_path / "child.log").read_text()[-2000:])
         deadline = time.monotonic() + 20
         while any(process.alive(p) for p in servers) and time.monotonic() < deadline:
             time.sleep(0.1)

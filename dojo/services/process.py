@@ -92,6 +92,22 @@ def alive(pid: int) -> bool:
         return True  # no /proc (macOS): the pid exists
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, read from /proc (Linux; empty elsewhere)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = 10.0) -> None:
     """Stop a server we started: a polite signal, then SIGKILL after `grace_s`."""
     if proc.poll() is not None:
