@@ -183,7 +183,15 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
         "-q",
     ]
     log = open(tmp_path / "child.log", "w")
-    child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Ctrl-C as in a terminal: a run started as a background job (CI, `cmd &`) inherits SIGINT ignored.
+    child = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready.exists():
@@ -197,7 +205,9 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
         try:
             child.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            pytest.fail("the run did not end within 30 s of the signal: " + (tmp_path / "child.log").read_text()[-2000:])
+            pytest.fail(
+                "the run did not end within 30 s of the signal: " + (tmp_path / "child.log").read_text()[-2000:]
+            )
         deadline = time.monotonic() + 20
         while any(process.alive(p) for p in servers) and time.monotonic() < deadline:
             time.sleep(0.1)
