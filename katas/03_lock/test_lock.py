@@ -22,6 +22,24 @@ def wait_until_gone(r, key: str, timeout_s: float = 3.0) -> None:
         time.sleep(0.01)
 
 
+def taken_over_right_after_the_check(make_redis, ttl_ms: int):
+    """A client whose first GET reply is followed by the lock expiring and another client taking it.
+
+    Returns (client, taken): taken["token"] is the new owner's token once that happened. A
+    check-then-act release/extend acts on the new owner's lock; an atomic one never sends a
+    separate GET, or (WATCH/MULTI) sees the change and gives up.
+    """
+    other = make_redis()
+    taken: dict[str, str | None] = {}
+
+    def expire_and_take_over(command: str, args: tuple) -> None:
+        if command == "GET" and not taken:
+            other.delete("lock:report")
+            taken["token"] = lock.acquire(other, "lock:report", ttl_ms)
+
+    return make_redis(on_reply=expire_and_take_over), taken
+
+
 def naive_buy(r, sku: str, quantity: int = 1) -> bool:
     """The baseline: read, check, write, without a lock."""
     stock = int(r.get(f"stock:{sku}") or 0)
@@ -185,17 +203,7 @@ class TestConcurrency:
         )
 
     def test_release_checks_and_deletes_in_one_atomic_step(self, r, make_redis):
-        other = make_redis()
-        taken = {}
-
-        def expire_and_take_over(command: str, args: tuple) -> None:
-            # Right after the releasing client reads the token, the lock expires and another
-            # client takes it. A GET-then-DEL release now deletes the new owner's lock.
-            if command == "GET" and not taken:
-                other.delete("lock:report")
-                taken["token"] = lock.acquire(other, "lock:report", 10_000)
-
-        slow = make_redis(on_reply=expire_and_take_over)
+        slow, taken = taken_over_right_after_the_check(make_redis, ttl_ms=10_000)
         token = lock.acquire(r, "lock:report", 10_000)
         released = lock.release(slow, "lock:report", token)
         if taken:
@@ -207,15 +215,7 @@ class TestConcurrency:
             assert released is True and not r.exists("lock:report")
 
     def test_extend_checks_and_expires_in_one_atomic_step(self, r, make_redis):
-        other = make_redis()
-        taken = {}
-
-        def expire_and_take_over(command: str, args: tuple) -> None:
-            if command == "GET" and not taken:
-                other.delete("lock:report")
-                taken["token"] = lock.acquire(other, "lock:report", 600_000)
-
-        slow = make_redis(on_reply=expire_and_take_over)
+        slow, taken = taken_over_right_after_the_check(make_redis, ttl_ms=600_000)
         token = lock.acquire(r, "lock:report", 10_000)
         extended = lock.extend(slow, "lock:report", token, 1_000)
         if taken:

@@ -61,19 +61,24 @@ def work_one(
     try:
         handler(job["payload"])
     except Exception:
-        # A failed try. Leave processing and land elsewhere in one MULTI/EXEC: between a
-        # separate LREM and LPUSH a crash would lose the job.
-        job["attempts"] += 1
-        target = _key(name, "dead") if job["attempts"] >= max_attempts else _key(name, job["priority"])
-        with r.pipeline(transaction=True) as tx:
-            tx.lrem(processing, 1, raw)
-            tx.lpush(target, json.dumps(job))
-            tx.execute()
+        _failed(r, name, raw, job, max_attempts)
         return job["id"]
     # A BaseException (the worker is dying) skips both branches: the job stays in processing.
     # Acknowledge only now that the work is done.
     r.lrem(processing, 1, raw)
     return job["id"]
+
+
+def _failed(r, name: str, raw: str, job: dict, max_attempts: int) -> None:
+    """A failed try: back on its queue, or to the dead letters after `max_attempts` tries."""
+    job["attempts"] += 1
+    target = _key(name, "dead") if job["attempts"] >= max_attempts else _key(name, job["priority"])
+    # Leave processing and land elsewhere in one MULTI/EXEC: between a separate LREM and
+    # LPUSH a crash would lose the job.
+    with r.pipeline(transaction=True) as tx:
+        tx.lrem(_key(name, "processing"), 1, raw)
+        tx.lpush(target, json.dumps(job))
+        tx.execute()
 
 
 def recover(r, name: str) -> int:

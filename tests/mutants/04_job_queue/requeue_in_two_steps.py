@@ -10,19 +10,8 @@ from dojo.mutants import inherit
 inherit(globals(), "04_job_queue/job_queue.py")
 
 
-def work_one(r, name, handler, timeout_s=1.0, max_attempts=3):
-    raw = _take(r, name, timeout_s)  # noqa: F821
-    if raw is None:
-        return None
-    job = json.loads(raw)
-    processing = _key(name, "processing")  # noqa: F821
-    try:
-        handler(job["payload"])
-    except Exception:
-        job["attempts"] += 1
-        target = _key(name, "dead") if job["attempts"] >= max_attempts else _key(name, job["priority"])  # noqa: F821
-        r.lrem(processing, 1, raw)
-        r.lpush(target, json.dumps(job))
-        return job["id"]
-    r.lrem(processing, 1, raw)
-    return job["id"]
+def _failed(r, name, raw, job, max_attempts):
+    job["attempts"] += 1
+    target = _key(name, "dead") if job["attempts"] >= max_attempts else _key(name, job["priority"])  # noqa: F821
+    r.lrem(_key(name, "processing"), 1, raw)  # noqa: F821
+    r.lpush(target, json.dumps(job))
