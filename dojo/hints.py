@@ -1,4 +1,4 @@
-"""Progressive hints from a kata's README ("## Hints" → "### Hint 1", "### Hint 2", …)."""
+"""Progressive hints, kept apart from the lesson: `katas/NN_name/.hints.md` ("## Hint 1", "## Hint 2", …)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,20 @@ def parse(readme: str) -> list[str]:
     return [p.strip() for p in parts[1:] if p.strip()]
 
 
+HINTS_FILE = ".hints.md"
+
+
+def parse_hints_file(text: str) -> list[str]:
+    """The hints of a `.hints.md`, in order: the body under each `## Hint N` heading."""
+    parts = re.split(r"^##[ \t]+Hint\b.*$", text, flags=re.M)
+    return [p.strip() for p in parts[1:] if p.strip()]
+
+
 def hints_of(kata: Kata) -> list[str]:
+    try:
+        return parse_hints_file((kata.folder_path / HINTS_FILE).read_text(encoding="utf-8"))
+    except OSError:
+        pass
     try:
         return parse(kata.readme.read_text(encoding="utf-8"))
     except OSError:

@@ -45,8 +45,9 @@ def project(tmp_path: Path) -> Path:
     (dest / "solutions" / KATA).mkdir(parents=True)
     for name in ("pyproject.toml", "conftest.py", "katas/catalog.toml", f"solutions/{KATA}/lock.py"):
         shutil.copy(ROOT / name, dest / name)
-    for name in ("README.md", "lock.py", "test_lock.py"):
-        shutil.copy(ROOT / "katas" / KATA / name, dest / "katas" / KATA / name)
+    for name in ("README.md", ".hints.md", "lock.py", "test_lock.py"):
+        if (ROOT / "katas" / KATA / name).exists():
+            shutil.copy(ROOT / "katas" / KATA / name, dest / "katas" / KATA / name)
     (dest / "README.md").write_text("# System Design Katas (test copy)\n")
     return dest
 
