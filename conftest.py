@@ -1,3 +1,3 @@
 """Loads the katas' pytest plugin (fixtures, --impl, --level) for every test in the repository."""
 
-pytest_plugins = ["dojo.plugin"]
+pytest_plugins = ["dojo.harness.plugin"]

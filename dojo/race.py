@@ -59,7 +59,7 @@ class Background:
     def __init__(self, fn: Callable[[], Any]) -> None:
         self.value: Any = None
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True, name="background")
         self.thread.start()
 
     def _run(self, fn: Callable[[], Any]) -> None:
@@ -94,24 +94,81 @@ def in_background(fn: Callable[[], Any]) -> Background:
     return Background(fn)
 
 
+def pythonpath_for(module: Any) -> dict[str, str]:
+    """Environment for a second process ("another app server") that imports the same implementation."""
+    from .harness.impl import pythonpath_for as env
+
+    return env(module)
+
+
+class ClientCrashed(BaseException):
+    """The simulated death of a client process: raised right after the reply to a chosen command.
+
+    A BaseException, as a real crash is not an error the code may catch and carry on from; once
+    raised, every later command on that client raises it again (a dead process sends nothing).
+    """
+
+
 class _HookedConnection(redis.connection.Connection):
-    """A connection that calls `on_reply(command, args)` after each single command's reply."""
+    """A connection that calls `on_reply(command, args)` after each single command's reply.
+
+    `retired` (set when the test ends) stops reconnects, so a thread that outlives its test cannot
+    write into the next test's database; `crashed` is set once a hook raised ClientCrashed.
+    """
 
     on_reply: ReplyHook | None = None
+    retired: threading.Event = threading.Event()
+    crashed: threading.Event = threading.Event()
+
+    def connect(self) -> None:
+        if self.retired.is_set():
+            raise redis.ConnectionError("this client belonged to a test that has ended; it may not reconnect")
+        super().connect()
 
     def send_command(self, *args: Any, **kwargs: Any) -> None:
+        if self.crashed.is_set():
+            raise ClientCrashed("this client crashed earlier: a dead process sends nothing")
         self._sent = (str(args[0]).upper(), args[1:]) if args else None
         super().send_command(*args, **kwargs)
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if self.crashed.is_set():
+            raise ClientCrashed("this client crashed earlier: a dead process sends nothing")
+        super().send_packed_command(command, check_health)
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         response = super().read_response(*args, **kwargs)
         sent, self._sent = getattr(self, "_sent", None), None
         if sent and self.on_reply is not None:
-            self.on_reply(*sent)
+            try:
+                self.on_reply(*sent)
+            except ClientCrashed:
+                self.crashed.set()
+                raise
         return response
 
 
-def hooked_client(url: str, on_reply: ReplyHook, *, pipelines: bool = False, **kwargs: Any) -> redis.Redis:
+def connection_class(on_reply: ReplyHook | None, retired: threading.Event | None = None) -> type:
+    """A Connection class of its own for one client: its hook, its retirement flag, its crash flag."""
+    return type(
+        "HookedConnection",
+        (_HookedConnection,),
+        {
+            "on_reply": staticmethod(on_reply) if on_reply else None,
+            "retired": retired or threading.Event(),
+            "crashed": threading.Event(),
+        },
+    )
+
+
+def hooked_client(
+    url: str,
+    on_reply: ReplyHook | None,
+    *,
+    pipelines: bool = False,
+    retired: threading.Event | None = None,
+    **kwargs: Any,
+) -> redis.Redis:
     """A redis.Redis (decode_responses=True) whose every command reply passes through `on_reply`.
 
     Works for plain commands, WATCH-mode pipelines and scripts. A pipeline or MULTI/EXEC block
@@ -119,13 +176,31 @@ def hooked_client(url: str, on_reply: ReplyHook, *, pipelines: bool = False, **k
     commands pass through `on_reply` once all its replies are in, before the caller acts on
     them — a count read in MULTI followed by a separate write has the same gap as a plain read.
     """
-    connection_class = type("HookedConnection", (_HookedConnection,), {"on_reply": staticmethod(on_reply)})
     kwargs.setdefault("decode_responses", True)
-    pool = redis.ConnectionPool.from_url(url, connection_class=connection_class, **kwargs)
+    pool = redis.ConnectionPool.from_url(url, connection_class=connection_class(on_reply, retired), **kwargs)
     client = redis.Redis(connection_pool=pool)
-    if pipelines:
+    if pipelines and on_reply is not None:
         _hook_pipelines(client, on_reply)
     return client
+
+
+def crash_after(command: str, nth: int = 1) -> ReplyHook:
+    """A hook under which the client dies right after the server replied to its `nth` `command`.
+
+    `make_redis(on_reply=crash_after("SET"))`: the write is done on the server, and nothing the
+    code meant to do next (a second command, a `finally`) reaches it — as when a process is
+    killed between two steps. The code under test sees ClientCrashed, which the test expects.
+    """
+    wanted = command.upper()
+    seen = [0]
+
+    def hook(name: str, args: tuple) -> None:
+        if name == wanted:
+            seen[0] += 1
+            if seen[0] == nth:
+                raise ClientCrashed(f"the client crashed right after {wanted} #{nth}")
+
+    return hook
 
 
 def _hook_pipelines(client: redis.Redis, on_reply: ReplyHook) -> None:
@@ -138,8 +213,12 @@ def _hook_pipelines(client: redis.Redis, on_reply: ReplyHook) -> None:
         def execute_then_hook(raise_on_error: bool = True) -> Any:
             queued = [(str(args[0]).upper(), args[1:]) for args, _ in pipe.command_stack]
             replies = execute(raise_on_error)
-            for name, args in queued:
-                on_reply(name, args)
+            try:
+                for name, args in queued:
+                    on_reply(name, args)
+            except ClientCrashed:
+                client.connection_pool.connection_class.crashed.set()
+                raise
             return replies
 
         pipe.execute = execute_then_hook

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from dojo.runner import Run, run_pytest
+from dojo.catalog import PACKAGE_ROOT as ROOT
+from dojo.harness.state import worker_index
+from dojo.runs.child import ChildRun, run_pytest
 from dojo.services.redis_isolation import redis_db_url
 
 
@@ -19,8 +20,7 @@ def child_env(dojo_servers) -> dict[str, str]:
     The child gets a Redis database number of its own (8 + worker index), so it never meets
     the parent's tests.
     """
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    index = worker_index()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KATAS_"))}
     env["KATAS_SERVICES"] = "url"
     env["KATAS_REDIS_URL"] = redis_db_url(dojo_servers.url("redis").rsplit("/", 1)[0] + "/8", index)
@@ -28,14 +28,11 @@ def child_env(dojo_servers) -> dict[str, str]:
     return env
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 @pytest.fixture
 def run_file(tmp_path, child_env):
     """Run a throwaway test file through the plugin in a child pytest: run_file(source, *args, env=...)."""
 
-    def run(source: str, *args: str, env: dict[str, str] | None = None, impl: str = "solutions") -> Run:
+    def run(source: str, *args: str, env: dict[str, str] | None = None, impl: str = "solutions") -> ChildRun:
         path = tmp_path / "test_throwaway.py"
         path.write_text(textwrap.dedent(source))
         extra = [
@@ -44,7 +41,7 @@ def run_file(tmp_path, child_env):
             "--rootdir",
             str(ROOT),
             "-p",
-            "dojo.plugin",
+            "dojo.harness.plugin",
             "-p",
             "no:xdist",
             *args,

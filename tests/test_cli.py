@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from dojo import inventory
-from dojo.katas import LEVEL_NAMES
-from dojo.katas import load as load_catalog
+from dojo import catalog
+from dojo.catalog import LEVEL_NAMES
+from dojo.catalog import load as load_catalog
 from dojo.services import process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def one_sentence(stderr: str) -> str:
 
 
 def levels_of_tests() -> dict[str, int]:
-    return {name: level or 1 for name, level in inventory.tests_in(TEST_FILE).items()}
+    return {name: level or 1 for name, level in catalog.tests_in(TEST_FILE).items()}
 
 
 def callers_of(function: str) -> set[str]:
@@ -299,7 +299,7 @@ def test_next_runs_the_first_unfinished_kata_and_shows_what_matters(project):
     done = dojo(project, "next")
     assert done.returncode == 0, done.stderr
     assert_clean(done)
-    first = next(iter(inventory.tests_in(TEST_FILE)))
+    first = next(iter(catalog.tests_in(TEST_FILE)))
     assert f"{KATA}: 0/{len(levels_of_tests())} passed" in done.stdout
     assert first in done.stdout
     assert "not implemented yet: acquire() in katas/03_lock/lock.py" in done.stdout
@@ -487,23 +487,29 @@ def test_watch_turns_a_fixed_function_green_on_save_and_ctrl_c_leaves_nothing_ru
 # --- up / down / status -----------------------------------------------------------------------------
 
 
-def test_up_keeps_a_server_running_for_plain_pytest_runs_and_down_stops_it(project):
-    done = dojo(project, "up", "--only", "redis")
+def test_up_keeps_both_servers_running_for_plain_pytest_runs_and_down_stops_them(project, tmp_path):
+    done = dojo(project, "up")
     assert done.returncode == 0, done.stderr
     state = json.loads((project / ".dojo" / "servers.json").read_text())
-    pid, url = state["redis"]["pid"], state["redis"]["url"]
+    pids = {name: entry["pid"] for name, entry in state.items()}
     try:
-        assert process.alive(pid), "the server must outlive `dojo up`"
+        assert set(pids) == {"redis", "postgres"}
+        assert all(process.alive(pid) for pid in pids.values()), "the servers must outlive `dojo up`"
         status = dojo(project, "status")
         assert re.search(r"redis .* running", status.stdout), status.stdout
+        assert re.search(r"postgres .* running", status.stdout), status.stdout
+        for name, entry in state.items():
+            assert Path(entry["workdir"]).is_dir(), f"{name}'s directory is gone while it runs"
 
-        import redis
-
-        client = redis.Redis.from_url(url)
-        before = client.info("stats")["total_connections_received"]
+        # A plain pytest run uses them: its test's Redis and PostgreSQL are the kept ones.
+        seen = tmp_path / "seen.json"
+        (project / "test_probe.py").write_text(
+            "import json\n"
+            "def test_probe(redis_url, pg_dsn):\n"
+            f"    open({str(seen)!r}, 'w').write(json.dumps([redis_url, pg_dsn]))\n"
+        )
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", f"katas/{KATA}", "--impl=solutions", "-p", "no:cacheprovider"]
-            + ["--dojo-results=none", "-q", "-k", "test_acquire_returns_a_token_stored_at_the_key"],
+            [sys.executable, "-m", "pytest", "test_probe.py", "-p", "no:cacheprovider", "--dojo-results=none", "-q"],
             cwd=project,
             env=clean_env(),
             capture_output=True,
@@ -511,12 +517,27 @@ def test_up_keeps_a_server_running_for_plain_pytest_runs_and_down_stops_it(proje
             timeout=60,
         )
         assert run.returncode == 0, run.stdout + run.stderr
-        assert client.info("stats")["total_connections_received"] > before + 1, "pytest did not use the kept server"
-        client.close()
+        redis_url, pg_dsn = json.loads(seen.read_text())
+        assert f":{state['redis']['url'].rsplit(':', 1)[1].split('/')[0]}/" in redis_url, (redis_url, state)
+        assert f"port={state['postgres']['url'].rsplit(':', 1)[1].split('/')[0]}" in pg_dsn, (pg_dsn, state)
+        # A later run that starts servers of its own sweeps stale directories: not the kept ones.
+        own = subprocess.run(
+            [sys.executable, "-m", "pytest", "test_probe.py", "-p", "no:cacheprovider", "--dojo-results=none", "-q"],
+            cwd=project,
+            env=clean_env(KATAS_SERVICES="embedded"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert own.returncode == 0, own.stdout + own.stderr
+        assert json.loads(seen.read_text())[0] != redis_url, "KATAS_SERVICES=embedded should start its own servers"
+        for name, entry in state.items():
+            assert Path(entry["workdir"]).is_dir(), f"a later run removed {name}'s directory"
     finally:
         done = dojo(project, "down")
-    assert done.returncode == 0 and "Stopped redis" in done.stdout
-    wait_for(lambda: not process.alive(pid), 10, "the server to stop")
+    assert done.returncode == 0 and "Stopped redis, postgres" in done.stdout, done.stdout
+    for pid in pids.values():
+        wait_for(lambda pid=pid: not process.alive(pid), 10, "the servers to stop")
     assert not (project / ".dojo" / "servers.json").exists()
     assert "No servers kept up" in dojo(project, "status").stdout
     assert "nothing to stop" in dojo(project, "down").stdout

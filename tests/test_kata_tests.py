@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dojo.mutants import ROOT, all_mutants
-from dojo.runner import run_pytest
+from dojo.authoring.mutants import ROOT, all_mutants
+from dojo.runs.child import run_pytest
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dojo import impl
-from dojo.runner import run_pytest
+from dojo.harness import impl
+from dojo.runs.child import run_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK_TESTS = "katas/03_lock/test_lock.py"
@@ -95,7 +95,7 @@ class TestWhatALearnerSees:
     def test_one_level_can_be_run(self, child_env):
         run = run_pytest([LOCK_TESTS], impl="solutions", env=child_env, extra=["-p", "no:xdist", "--level", "1"])
         assert run.returncode == 0
-        assert {t["level"] for t in run.tests.values()} == {1}
+        assert {t.level for t in run.tests.values()} == {1}
 
     def test_a_bad_level_is_one_sentence(self, child_env):
         run = run_pytest([LOCK_TESTS], env=child_env, extra=["--level", "7"])
@@ -121,5 +121,34 @@ class TestWhatALearnerSees:
 
     def test_results_are_recorded_for_progress(self, child_env):
         run = run_pytest([LOCK_TESTS], impl="solutions", env=child_env, extra=["-p", "no:xdist", "--level", "4"])
-        assert run.tests and all(t["kata"] == "03_lock" and t["outcome"] == "passed" for t in run.tests.values())
-        assert any(t["evidence"] for t in run.tests.values()), "level-4 evidence was not recorded"
+        assert run.tests and all(t.kata == "03_lock" and t.passed for t in run.tests.values())
+        assert any(t.evidence for t in run.tests.values()), "level-4 evidence was not recorded"
+
+
+class TestThreadsLeftBehind:
+    def test_a_test_that_leaks_a_thread_fails_itself_with_a_sentence_and_the_next_is_untouched(self, run_file):
+        source = """
+            import threading, time
+
+            def test_leaks_a_writer(make_redis):
+                client = make_redis()
+
+                def keep_writing():
+                    deadline = time.monotonic() + 4
+                    while time.monotonic() < deadline:
+                        client.incr("written-after-the-test")
+                        time.sleep(0.01)
+
+                threading.Thread(target=keep_writing, name="stray-writer", daemon=True).start()
+
+            def test_the_next_test_sees_an_empty_database(r):
+                time.sleep(0.3)
+                assert r.dbsize() == 0, r.keys()
+        """
+        run = run_file(source)
+        assert run.outcomes() == {
+            "test_leaks_a_writer": "failed",
+            "test_the_next_test_sees_an_empty_database": "passed",
+        }, run.output[-3000:]
+        message = run.tests[next(n for n in run.tests if n.endswith("test_leaks_a_writer"))].message
+        assert "left 1 thread(s) running" in message and "stray-writer" in message, message

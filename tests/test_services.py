@@ -149,7 +149,7 @@ class TestIsolation:
         """
         run = run_file(source)
         assert run.returncode == 0, run.output[-2000:]
-        assert [t["outcome"] for t in run.tests.values()] == ["passed"] * 3
+        assert [t.outcome for t in run.tests.values()] == ["passed"] * 3
 
     def test_postgres_has_the_extensions_later_katas_need(self, conn):
         installed = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
@@ -176,7 +176,7 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
         "--rootdir",
         str(ROOT),
         "-p",
-        "dojo.plugin",
+        "dojo.harness.plugin",
         "-p",
         "no:cacheprovider",
         "--dojo-results=none",

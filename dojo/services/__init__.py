@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import docker, embedded
+from . import docker, embedded, embedded_postgres
 from .errors import THREE_WAYS, ServiceUnavailable
 
 MODES = ("embedded", "docker", "url")
@@ -64,7 +64,7 @@ class Servers:
                     f"KATAS_SERVICES=url, but {ENV_URL[service]} is not set: set it to your {service} server's URL."
                 )
             return Resolved(given, "url")
-        starter = {"redis": embedded.start_redis, "postgres": embedded.start_postgres}[service]
+        starter = {"redis": embedded.start_redis, "postgres": embedded_postgres.start_postgres}[service]
         if self.mode == "embedded" or (self.mode is None and embedded.available()[service]):
             server = starter()
             return Resolved(server.url, "embedded", server.stop)

@@ -6,11 +6,9 @@ import atexit
 from dataclasses import dataclass
 from typing import Any
 
-from .embedded import wait_for_sessions
+from .embedded_postgres import wait_for_sessions
 from .errors import ServiceUnavailable
-
-REDIS_IMAGE = "redis:8.2.3-alpine"
-POSTGRES_IMAGE = "postgres:18.1-alpine"
+from .settings import POSTGRES_IMAGE, REDIS_ARGS, REDIS_IMAGE, postgres_args
 
 
 def engine_answers() -> bool:
@@ -48,7 +46,7 @@ def start_redis() -> ContainerServer:
     from testcontainers.core.waiting_utils import wait_for_logs
 
     container = DockerContainer(REDIS_IMAGE).with_exposed_ports(6379)
-    container.with_command("redis-server --save '' --appendonly no")
+    container.with_command(["redis-server", *REDIS_ARGS])
     container.start()
     wait_for_logs(container, "Ready to accept connections", timeout=60)
     host, port = container.get_container_host_ip(), container.get_exposed_port(6379)
@@ -68,10 +66,7 @@ def start_postgres() -> ContainerServer:
         .with_env("POSTGRES_HOST_AUTH_METHOD", "trust")
         .with_env("POSTGRES_USER", "postgres")
     )
-    container.with_command(
-        "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        "-c max_connections=300 -c shared_preload_libraries=pg_stat_statements"
-    )
+    container.with_command(["postgres", *postgres_args()])
     container.start()
     # The official image restarts once after init; the second "ready" line is the real one.
     wait_for_logs(container, r"(?s)ready to accept connections.*ready to accept connections", timeout=90)

@@ -1,38 +1,47 @@
-"""Start server processes that die with the test run, even when it is killed."""
+"""Start server processes that die with the test run, even when it is killed; stop them politely."""
 
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 
 
-def _libc_prctl_pdeathsig() -> None:
-    """Ask Linux to send SIGTERM to this child when its parent dies."""
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once here: a child between fork and exec must not load libraries."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
-def _preexec(uid: int | None, gid: int | None, die_with_parent: bool = True):
-    def run() -> None:
-        if gid is not None:
-            os.setgroups([])
-            os.setgid(gid)
-        if uid is not None:
-            os.setuid(uid)
-        # After setuid: a change of user clears the death signal.
-        if die_with_parent and sys.platform.startswith("linux"):
-            _libc_prctl_pdeathsig()
+_PRCTL = _load_prctl()
 
-    return run
+
+def _die_with_parent() -> None:
+    """Pre-exec step (the only one): ask Linux to send SIGTERM to this child when its parent dies.
+
+    It runs after Popen's own change of user (which would clear the death signal) and calls
+    nothing but an already-resolved C function, as is safe in a child of a threaded process.
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _user_args(uid: int | None, gid: int | None) -> dict:
+    if uid is None:
+        return {}
+    return {"user": uid, "group": gid, "extra_groups": []}
 
 
 def spawn(
@@ -46,9 +55,9 @@ def spawn(
 ) -> subprocess.Popen:
     """Start `argv` in its own session (Ctrl-C is ours to handle), logging to `log`.
 
-    On Linux the child gets SIGTERM if this process dies, so no server outlives
-    an interrupted or killed test run. `detached=True` (for `dojo up`) leaves that out:
-    the server then outlives this process, and whoever keeps it must stop it.
+    On Linux the child gets SIGTERM if this process dies, so no server outlives an interrupted
+    or killed test run. `detached=True` (for `dojo up`) leaves that out: the server then
+    outlives this process, and whoever keeps it must stop it.
     """
     with open(log, "ab") as out:
         return subprocess.Popen(
@@ -57,9 +66,10 @@ def spawn(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=None if os.name == "nt" else _preexec(uid, gid, not detached),
+            preexec_fn=None if detached or _PRCTL is None else _die_with_parent,
             env=env,
             close_fds=True,
+            **_user_args(uid, gid),
         )
 
 
@@ -71,7 +81,8 @@ def run_as(argv: list[str], *, uid: int | None, gid: int | None, timeout: float 
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=None if os.name == "nt" else _preexec(uid, gid),
+        preexec_fn=None if _PRCTL is None else _die_with_parent,
+        **_user_args(uid, gid),
     )
     if done.returncode != 0:
         raise RuntimeError(f"{Path(argv[0]).name} failed: {(done.stderr or done.stdout).strip()}")
@@ -80,6 +91,8 @@ def run_as(argv: list[str], *, uid: int | None, gid: int | None, timeout: float 
 
 def alive(pid: int) -> bool:
     """The process exists and is not a zombie waiting for a parent that never reaps it."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -108,15 +121,31 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def stop_pid(pid: int, sig: int = signal.SIGTERM, grace_s: float = 10.0) -> None:
+    """Stop a process by pid (ours or not): a polite signal, then SIGKILL after `grace_s`."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace_s
+    while alive(pid) and time.monotonic() < deadline:
+        try:  # reap it if it happens to be our own child
+            os.waitpid(pid, os.WNOHANG)
+        except (ChildProcessError, OSError):
+            pass
+        time.sleep(0.02)
+    if alive(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = 10.0) -> None:
     """Stop a server we started: a polite signal, then SIGKILL after `grace_s`."""
-    if proc.poll() is not None:
-        return
+    if proc.poll() is None:
+        stop_pid(proc.pid, sig, grace_s)
     try:
-        proc.send_signal(sig)
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
         proc.wait(timeout=5)
-    except ProcessLookupError:
+    except subprocess.TimeoutExpired:
         pass

@@ -1,9 +1,9 @@
 """A clean Redis database for every test, and no foreign key ever flushed.
 
-Each test process uses one database number (the URL's, plus the xdist worker index). It must
-be empty when a test starts; after the test it is flushed, because everything in it was written
-during the test. A database that already holds keys is somebody else's: the suite refuses it
-and flushes nothing.
+Each test process uses one database number (the URL's, plus the xdist worker index). It must be
+empty when the run first uses it: a database that already holds keys is somebody else's, and the
+suite refuses it and flushes nothing. From then on everything in it was written by this run, so
+it is flushed before and after every test (also what a thread left behind by a test wrote).
 """
 
 from __future__ import annotations
@@ -38,9 +38,18 @@ class RedisDatabase:
         self.url = url
         self.admin = redis.Redis.from_url(url, decode_responses=True)
         self.db = self.admin.connection_pool.connection_kwargs.get("db", 0)
+        self._checked = False
+
+    def prepare(self) -> None:
+        """Called before each test: the first time, refuse (and leave alone) a database holding
+        foreign keys; afterwards, empty it of whatever this run left."""
+        if self._checked:
+            self.admin.flushdb()
+            return
+        self.ensure_empty()
+        self._checked = True
 
     def ensure_empty(self) -> None:
-        """Called before each test: refuse (and leave alone) a database holding foreign keys."""
         size = self.admin.dbsize()
         if size:
             sample = ", ".join(self.admin.scan(count=3)[1][:3])

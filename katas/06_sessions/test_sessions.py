@@ -13,9 +13,8 @@ from collections import defaultdict
 import pytest
 import sessions
 
-from dojo.impl import pythonpath_for
 from dojo.measure import traffic_client
-from dojo.race import ReadBarrier, run_concurrently
+from dojo.race import ReadBarrier, pythonpath_for, run_concurrently
 
 level = pytest.mark.level
 

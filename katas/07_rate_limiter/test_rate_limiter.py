@@ -11,9 +11,8 @@ import uuid
 import pytest
 import rate_limiter
 
-from dojo.impl import pythonpath_for
 from dojo.measure import memory_usage
-from dojo.race import ReadBarrier, run_concurrently
+from dojo.race import ReadBarrier, pythonpath_for, run_concurrently
 
 level = pytest.mark.level
 

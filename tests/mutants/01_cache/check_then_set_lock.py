@@ -5,7 +5,7 @@ Caught by: test_20_concurrent_cold_readers_cause_exactly_one_load
 
 import secrets
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

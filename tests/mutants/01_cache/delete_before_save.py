@@ -3,7 +3,7 @@
 Caught by: test_a_read_while_the_save_is_in_flight_leaves_no_stale_entry
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_cached_product_keeps_its_types
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

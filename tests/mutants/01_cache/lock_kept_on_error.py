@@ -3,7 +3,7 @@
 Caught by: test_a_failed_load_is_not_cached_and_does_not_block_the_next_reader
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

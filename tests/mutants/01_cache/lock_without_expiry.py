@@ -5,7 +5,7 @@ Caught by: test_the_loaders_lock_expires_on_its_own
 
 import secrets
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

@@ -5,7 +5,7 @@ Caught by: test_a_cached_miss_expires_within_60_s
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_missing_product_is_cached_too
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 _reference_fill = _fill  # noqa: F821 - from the reference

@@ -5,7 +5,7 @@ Caught by: test_every_cached_product_expires_within_ttl_s
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

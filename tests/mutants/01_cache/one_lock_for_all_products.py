@@ -3,7 +3,7 @@
 Caught by: test_cold_reads_of_different_products_do_not_wait_for_each_other
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

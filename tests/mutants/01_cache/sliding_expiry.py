@@ -5,7 +5,7 @@ Caught by: test_a_hit_does_not_extend_the_entrys_life
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

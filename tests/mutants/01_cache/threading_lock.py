@@ -6,7 +6,7 @@ Caught by: test_20_concurrent_cold_readers_cause_exactly_one_load
 import threading
 from collections import defaultdict
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 _locks = defaultdict(threading.Lock)

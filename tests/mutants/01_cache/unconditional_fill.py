@@ -5,7 +5,7 @@ Caught by: test_a_loader_that_read_before_the_update_cannot_cache_the_old_row, t
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

@@ -5,7 +5,7 @@ Caught by: test_waiting_for_another_loader_is_bounded_by_wait_s
 
 import time
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "01_cache/cache.py")
 

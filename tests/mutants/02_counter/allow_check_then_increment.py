@@ -3,7 +3,7 @@
 Caught by: test_concurrent_callers_never_exceed_the_rate_limit
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_no_rate_counter_ever_lives_without_an_expiry
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_calls_are_counted_at_the_key_of_their_window, test_allow_lets_limit_calls_through_then_refuses
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

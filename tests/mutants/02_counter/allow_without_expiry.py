@@ -3,7 +3,7 @@
 Caught by: test_the_counter_expires_within_one_window
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_concurrent_double_likes_by_one_user_count_once
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_double_like_counts_once
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_unlike_of_a_post_you_did_not_like_changes_nothing
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_concurrent_unlikes_never_push_the_count_below_zero
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_8_threads_times_50_views_lose_nothing, test_concurrent_views_each_return_a_distinct_total
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "02_counter/counter.py")
 

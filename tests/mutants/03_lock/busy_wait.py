@@ -6,7 +6,7 @@ Caught by: test_a_waiting_client_backs_off_instead_of_spinning
 import time
 from contextlib import contextmanager
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_20_concurrent_buyers_of_5_items_sell_exactly_5
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

@@ -5,7 +5,7 @@ Caught by: test_only_one_of_20_concurrent_clients_gets_the_lock
 
 import secrets
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

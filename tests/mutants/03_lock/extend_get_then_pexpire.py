@@ -3,7 +3,7 @@
 Caught by: test_extend_checks_and_expires_in_one_atomic_step
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

@@ -6,7 +6,7 @@ Caught by: test_locked_releases_the_lock_when_the_block_raises
 import time
 from contextlib import contextmanager
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

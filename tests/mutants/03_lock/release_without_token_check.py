@@ -3,7 +3,7 @@
 Caught by: test_an_expired_holder_cannot_release_the_new_owners_lock
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

@@ -5,7 +5,7 @@ Caught by: test_a_crashed_holders_lock_frees_itself
 
 import secrets
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

@@ -5,7 +5,7 @@ Caught by: test_tokens_are_fresh_and_unguessable
 
 import time
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "03_lock/lock.py")
 

@@ -5,7 +5,7 @@ Caught by: test_a_job_survives_a_worker_crash_and_is_done_after_recover
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

@@ -5,7 +5,7 @@ Caught by: test_jobs_of_one_priority_are_taken_in_fifo_order
 
 import time
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

@@ -5,7 +5,7 @@ Caught by: test_high_priority_jobs_are_taken_before_normal_ones
 
 import time
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

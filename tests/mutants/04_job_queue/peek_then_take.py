@@ -5,7 +5,7 @@ Caught by: test_200_jobs_are_done_exactly_once_by_4_workers
 
 import time
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

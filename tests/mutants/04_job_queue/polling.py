@@ -5,7 +5,7 @@ Caught by: test_an_idle_worker_blocks_instead_of_polling
 
 import time
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_crash_right_after_the_take_loses_nothing
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

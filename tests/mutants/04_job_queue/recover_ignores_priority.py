@@ -3,7 +3,7 @@
 Caught by: test_recover_puts_a_job_back_on_its_own_priority
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

@@ -5,7 +5,7 @@ Caught by: test_recover_moves_every_crashed_job_back_exactly_once
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

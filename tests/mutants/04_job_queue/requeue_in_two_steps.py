@@ -5,7 +5,7 @@ Caught by: test_a_crash_while_requeueing_a_failed_job_loses_nothing, test_a_cras
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

@@ -5,7 +5,7 @@ Caught by: test_a_poison_job_goes_to_the_dead_letters_after_max_attempts
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "04_job_queue/job_queue.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_around_the_leader_is_clipped_not_wrapped
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_daily_boards_expire_within_eight_days
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

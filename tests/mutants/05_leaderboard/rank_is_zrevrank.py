@@ -3,7 +3,7 @@
 Caught by: test_tied_players_share_a_rank_and_the_next_rank_is_skipped, test_rank_is_the_competition_rank_of_every_player
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

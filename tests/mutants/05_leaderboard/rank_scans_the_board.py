@@ -3,7 +3,7 @@
 Caught by: test_rank_beats_a_database_rank_query
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_20_concurrent_scores_for_one_player_all_count
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -5,7 +5,7 @@ Caught by: test_players_tied_at_a_cutoff_share_the_tier
 
 import math
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

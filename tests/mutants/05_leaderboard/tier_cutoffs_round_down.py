@@ -3,7 +3,7 @@
 Caught by: test_tiers_at_the_cutoffs_round_up_and_respect_ties
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_top_n_reads_n_entries_in_one_command_not_the_whole_board
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -5,7 +5,7 @@ Caught by: test_concurrent_weekly_tops_of_different_weeks_do_not_mix
 
 from datetime import timedelta
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -5,7 +5,7 @@ Caught by: test_weekly_top_counts_exactly_the_seven_days_from_week_start
 
 from datetime import timedelta
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -5,7 +5,7 @@ Caught by: test_weekly_top_leaves_the_daily_boards_unchanged
 
 from datetime import timedelta
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "05_leaderboard/leaderboard.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_reading_slides_the_expiry_back_to_idle_ttl_s
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_no_key_is_ever_left_without_an_expiry
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

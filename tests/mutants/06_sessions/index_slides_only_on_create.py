@@ -3,7 +3,7 @@
 Caught by: test_the_index_outlives_every_session_it_lists
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

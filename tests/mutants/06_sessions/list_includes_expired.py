@@ -3,7 +3,7 @@
 Caught by: test_list_sessions_returns_live_ids_only
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_logout_everywhere_leaves_nothing_behind
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

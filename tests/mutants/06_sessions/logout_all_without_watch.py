@@ -3,7 +3,7 @@
 Caught by: test_a_session_created_during_logout_everywhere_is_not_orphaned
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

@@ -5,7 +5,7 @@ Caught by: test_an_update_racing_a_logout_does_not_resurrect_the_session
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

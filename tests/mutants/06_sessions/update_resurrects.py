@@ -5,7 +5,7 @@ Caught by: test_updating_an_expired_session_writes_nothing
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

@@ -5,7 +5,7 @@ Caught by: test_concurrent_updates_of_different_fields_all_survive
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

@@ -5,7 +5,7 @@ Caught by: test_json_values_of_every_type_round_trip
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

@@ -6,7 +6,7 @@ Caught by: test_ids_are_unique_and_carry_at_least_128_random_bits
 import json
 import uuid
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "06_sessions/sessions.py")
 

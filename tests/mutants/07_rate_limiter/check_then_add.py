@@ -5,7 +5,7 @@ Caught by: test_exactly_limit_of_20_concurrent_callers_are_allowed
 
 import secrets
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_every_allowed_request_pushes_the_expiry_back
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

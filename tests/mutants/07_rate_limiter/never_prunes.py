@@ -3,7 +3,7 @@
 Caught by: test_the_log_stays_bounded_by_the_limit
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_the_key_expires_at_most_window_ms_after_the_last_allowed_request, test_an_idle_clients_log_disappears_by_itself
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

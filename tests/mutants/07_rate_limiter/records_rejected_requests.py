@@ -5,7 +5,7 @@ Caught by: test_rejected_requests_are_not_recorded
 
 import secrets
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

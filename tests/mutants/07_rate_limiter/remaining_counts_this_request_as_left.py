@@ -3,7 +3,7 @@
 Caught by: test_remaining_counts_down_to_zero
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_retry_after_is_the_time_until_the_oldest_request_leaves
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

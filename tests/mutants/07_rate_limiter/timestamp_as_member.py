@@ -3,7 +3,7 @@
 Caught by: test_requests_in_the_same_millisecond_all_count
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_request_leaves_the_window_exactly_window_ms_later
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "07_rate_limiter/rate_limiter.py")
 

@@ -5,7 +5,7 @@ Caught by: test_subscription_confirmations_never_reach_the_handler
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

@@ -5,7 +5,7 @@ Caught by: test_two_messages_with_equal_data_are_both_delivered
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

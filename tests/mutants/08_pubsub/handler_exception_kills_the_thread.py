@@ -5,7 +5,7 @@ Caught by: test_a_handler_that_raises_does_not_kill_the_subscriber
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

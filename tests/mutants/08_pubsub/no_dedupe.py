@@ -5,7 +5,7 @@ Caught by: test_a_channel_and_a_pattern_that_both_match_deliver_once, test_overl
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

@@ -5,7 +5,7 @@ Caught by: test_a_pattern_match_passes_the_published_channel, test_patterns_rout
 
 import json
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_stopping_twice_is_harmless
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

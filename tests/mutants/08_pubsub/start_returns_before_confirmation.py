@@ -5,7 +5,7 @@ Caught by: test_a_message_published_right_after_start_is_received
 
 import threading
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

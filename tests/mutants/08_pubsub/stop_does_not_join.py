@@ -3,7 +3,7 @@
 Caught by: test_stop_returns_only_after_the_running_handler_finished
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_stop_unsubscribes_and_closes_its_connection
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "08_pubsub/pubsub.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_crashed_consumers_events_are_recovered_by_another_none_lost, test_an_event_whose_handler_raises_stays_pending
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

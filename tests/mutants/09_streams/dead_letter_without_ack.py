@@ -3,7 +3,7 @@
 Caught by: test_poison_events_end_in_the_dead_stream_and_are_acknowledged
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_ensure_group_is_idempotent
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

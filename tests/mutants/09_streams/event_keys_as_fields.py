@@ -3,7 +3,7 @@
 Caught by: test_events_round_trip_equal_through_replay
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

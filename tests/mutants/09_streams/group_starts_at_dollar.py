@@ -5,7 +5,7 @@ Caught by: test_a_new_group_starts_from_the_first_event
 
 import redis
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_two_recoverers_never_handle_the_same_entry_twice
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_consume_retries_its_own_pending_entries_before_new_ones
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_consumers_in_one_group_share_the_work_each_event_handled_once
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_recover_takes_over_every_idle_entry
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

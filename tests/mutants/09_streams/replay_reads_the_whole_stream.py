@@ -3,7 +3,7 @@
 Caught by: test_replay_reads_one_page_per_round_trip
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

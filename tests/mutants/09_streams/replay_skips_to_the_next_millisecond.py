@@ -3,7 +3,7 @@
 Caught by: test_replay_pages_have_no_duplicates_and_no_gaps
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

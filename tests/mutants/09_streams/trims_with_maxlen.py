@@ -3,7 +3,7 @@
 Caught by: test_the_stream_is_never_trimmed
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "09_streams/streams.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_visits_are_stored_in_a_hyperloglog_at_hll_page_day, test_100k_visitors_are_counted_within_2_percent_in_under_16_kb
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

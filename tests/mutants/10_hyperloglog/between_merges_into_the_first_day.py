@@ -3,7 +3,7 @@
 Caught by: test_counting_a_range_leaves_the_daily_counts_unchanged
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_concurrent_range_queries_do_not_see_each_others_visitors
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_visitor_on_several_days_counts_once_in_a_range, test_a_week_count_is_far_below_the_sum_of_daily_counts_when_visitors_return
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

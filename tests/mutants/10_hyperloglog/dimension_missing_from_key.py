@@ -3,7 +3,7 @@
 Caught by: test_dimensions_and_values_are_counted_separately
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

@@ -3,7 +3,7 @@
 Caught by: test_a_week_being_merged_again_never_reads_as_empty
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

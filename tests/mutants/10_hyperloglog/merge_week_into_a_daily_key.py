@@ -3,7 +3,7 @@
 Caught by: test_merge_week_leaves_the_daily_counts_unchanged
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

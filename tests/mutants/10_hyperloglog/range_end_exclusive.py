@@ -3,7 +3,7 @@
 Caught by: test_a_range_includes_both_end_days
 """
 
-from dojo.mutants import inherit
+from dojo.authoring.mutants import inherit
 
 inherit(globals(), "10_hyperloglog/hyperloglog.py")
 

@@ -1,0 +1,50 @@
+"""Evidence from PostgreSQL itself: statements the server ran in a database, and their time.
+
+psycopg is imported lazily: a Redis-only kata never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from .timing import ServerTime
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+def statement_calls(conn: psycopg.Connection) -> int:
+    """Top-level statements executed in the current database so far (pg_stat_statements)."""
+    row = conn.execute(
+        "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    ).fetchone()
+    return int(row[0])
+
+
+def postgres_server_time(conn: psycopg.Connection, query_prefix: str) -> ServerTime:
+    """Executor time of this database's statements whose normalized text starts with `query_prefix`.
+
+    From pg_stat_statements, e.g. postgres_server_time(conn, "UPDATE page_views").
+    """
+    row = conn.execute(
+        "SELECT coalesce(sum(total_exec_time), 0) * 1000, coalesce(sum(calls), 0)::bigint FROM pg_stat_statements "
+        "WHERE starts_with(query, %s) AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (query_prefix,),
+    ).fetchone()
+    return ServerTime(float(row[0]), int(row[1]))
+
+
+@contextmanager
+def count_statements(conn: psycopg.Connection) -> Iterator[list[int]]:
+    """Statements the server ran in this database during the block (from any connection).
+
+    Yields a one-element list filled in on exit: `with count_statements(c) as n: ...; n[0]`.
+    The two probe queries are not counted.
+    """
+    result = [0]
+    before = statement_calls(conn)
+    yield result
+    after = statement_calls(conn)
+    result[0] = after - before - 1
