@@ -118,7 +118,7 @@ class TestSafety:
                 assert run_file(USES_BOTH).returncode == 0
                 dbs = PostgresDatabases(admin_url)
                 with pytest.raises(ValueError, match="did not create"):
-                    dbs.drop(psycopg.conninfo.make_conninfo(admin_url, dbname=name))
+                    dbs.drop(name)
                 dbs.close()
                 exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
                 assert exists, "a database the suite did not create was dropped"
@@ -216,3 +216,28 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
     finally:
         if child.poll() is None:
             child.kill()
+
+
+class TestLeastPrivilegeInRedis:
+    def test_code_under_test_cannot_run_server_wide_commands(self, r, dojo_servers):
+        import redis as redis_py
+
+        for command in (
+            ("FLUSHALL",),
+            ("CONFIG", "SET", "maxmemory", "1"),
+            ("SHUTDOWN", "NOSAVE"),
+            ("SWAPDB", "0", "1"),
+        ):
+            with pytest.raises(redis_py.exceptions.NoPermissionError):
+                r.execute_command(*command)
+        r.set("mine", 1)
+        r.flushdb()  # its own test's keys: allowed
+        admin = redis_py.Redis.from_url(dojo_servers.url("redis"))
+        assert admin.ping() and admin.config_get("maxmemory")["maxmemory"] != "1"
+        admin.close()
+
+    def test_a_refused_command_is_one_sentence(self, run_file):
+        run = run_file("def test_wipes_everything(r):\n    r.flushall()\n")
+        message = next(iter(run.tests.values())).message
+        assert message.startswith("FLUSHALL is not allowed here: it empties every database of the server"), message
+        assert "Traceback" not in run.output

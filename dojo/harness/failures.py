@@ -9,6 +9,7 @@ report instead.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +20,9 @@ from ..services import ServiceUnavailable
 
 # psycopg's SQLSTATE for "object not in prerequisite state": pg_stat_statements not preloaded.
 NOT_IN_PREREQUISITE_STATE = "55000"
+INSUFFICIENT_PRIVILEGE = "42501"
+# A missing GRANT on the test's own objects is the learner's to fix (kata 22), not a server-wide refusal.
+OBJECT_PRIVILEGE = re.compile(r"permission denied for (table|view|relation|schema|sequence|column|materialized view)")
 
 
 class OneLine:
@@ -82,6 +86,16 @@ def known_situation(excinfo: pytest.ExceptionInfo, root: Path) -> str | None:
         return (
             "this test reads pg_stat_statements, which this PostgreSQL server does not preload: start it with "
             "shared_preload_libraries=pg_stat_statements (the embedded server and docker-compose.yml do)"
+        )
+    if type(exc).__name__ == "NoPermissionError":  # redis-py: the run's ACL user refused a command
+        from ..services.redis_acl import refusal
+
+        return refusal(str(exc))
+    if getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE and not OBJECT_PRIVILEGE.search(str(exc)):
+        return (
+            f"{str(exc).strip().splitlines()[0]}: the code under test runs as a role of the run's own, which owns "
+            "only this test's database — server-wide changes (ALTER SYSTEM, other databases, other sessions) are "
+            "refused"
         )
     sentence = getattr(exc, "dojo_sentence", None)
     return sentence if isinstance(sentence, str) else None

@@ -60,6 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "optional(reason): needs a tool this machine may lack; left out of the count when skipped"
     )
+    config.addinivalue_line("markers", "seed(seed): the test's database is a copy of this dojo.seeds.Seed's tables")
+    config.addinivalue_line("markers", "pauses_replica: the test pauses the replica's replay (it gets it to itself)")
     try:
         config.stash[DOJO_STATE] = _state(config)
     except (impl.ImplError, ServiceUnavailable) as exc:

@@ -11,7 +11,7 @@ Nothing here solves a kata: plan reading, which kata 14 asks learners to write, 
 from __future__ import annotations
 
 from .evidence import Evidence
-from .postgres import count_statements, postgres_server_time, statement_calls
+from .postgres import count_statements, flush_stats, fresh_stats, postgres_server_time, statement_calls
 from .redis import CommandCounts, count_commands, memory_usage, redis_command_calls, redis_server_time, traffic_client
 from .timing import Comparison, ServerTime, compare
 
@@ -23,6 +23,8 @@ __all__ = [
     "compare",
     "count_commands",
     "count_statements",
+    "flush_stats",
+    "fresh_stats",
     "memory_usage",
     "postgres_server_time",
     "redis_command_calls",

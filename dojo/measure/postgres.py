@@ -48,3 +48,23 @@ def count_statements(conn: psycopg.Connection) -> Iterator[list[int]]:
     yield result
     after = statement_calls(conn)
     result[0] = after - before - 1
+
+
+def flush_stats(conn: psycopg.Connection) -> None:
+    """Publish this connection's statistics now (pg_stat_*), not within the next second or so.
+
+    PostgreSQL 15+ reports a session's counters when it goes idle, at most once a second; this
+    asks for the next report to happen at once. In an open transaction it happens when the
+    transaction ends; on an idle connection it happens before this call returns.
+    """
+    from psycopg.pq import TransactionStatus
+
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    if idle and not conn.autocommit:
+        conn.commit()
+
+
+def fresh_stats(conn: psycopg.Connection) -> None:
+    """Let this connection's next read of pg_stat_* see the counters as they are now, not as cached."""
+    conn.execute("SELECT pg_stat_clear_snapshot()")

@@ -131,15 +131,15 @@ class Warm:
                 client.flushall()
                 client.close()
         if "postgres" in self.owned and child_pid:
-            with contextlib.suppress(Exception):
-                import psycopg
+            from ..services.pg_admin import Admin
+            from ..services.pg_isolation import drop_run
 
-                with psycopg.connect(self.owned["postgres"].url, autocommit=True, connect_timeout=5) as conn:
-                    names = conn.execute(
-                        "SELECT datname FROM pg_database WHERE datname ~ %s", (f"^katas_[a-z]+{child_pid}_[0-9]+$",)
-                    ).fetchall()
-                    for (name,) in names:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            with contextlib.suppress(Exception):
+                admin = Admin(self.owned["postgres"].url)
+                try:
+                    drop_run(admin, child_pid)
+                finally:
+                    admin.close()
 
     def close(self) -> None:
         for server in self.owned.values():

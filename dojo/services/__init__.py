@@ -16,7 +16,8 @@ from .errors import THREE_WAYS, ServiceUnavailable
 
 MODES = ("embedded", "docker", "url")
 SERVICES = ("redis", "postgres")
-ENV_URL = {"redis": "KATAS_REDIS_URL", "postgres": "KATAS_POSTGRES_URL"}
+REPLICA = "postgres_replica"  # a streaming replica of the run's PostgreSQL (kata 17)
+ENV_URL = {"redis": "KATAS_REDIS_URL", "postgres": "KATAS_POSTGRES_URL", REPLICA: "KATAS_POSTGRES_REPLICA_URL"}
 
 
 @dataclass
@@ -41,7 +42,8 @@ class Servers:
             raise ServiceUnavailable(f"KATAS_SERVICES={self.mode!r} is not one of {', '.join(MODES)}.")
 
     def url(self, service: str) -> str:
-        """The server URL for "redis" or "postgres"; a failure is remembered, not retried per test."""
+        """The server URL for "redis", "postgres" or "postgres_replica"; a failure is remembered, not
+        retried per test."""
         if service in self._failed:
             raise self._failed[service]
         if service not in self._resolved:
@@ -57,7 +59,11 @@ class Servers:
         return r.mode if r else None
 
     def _resolve(self, service: str) -> Resolved:
-        given = self.urls.get(service) or self.resident.get(service)
+        if service == REPLICA:
+            return self._resolve_replica()
+        if self.mode in (None, "url") and not self.urls.get(service) and self.resident.get(service):
+            return Resolved(self.resident[service], "resident")  # kept up by `dojo up` on this machine
+        given = self.urls.get(service)
         if self.mode == "url" or (self.mode is None and given):
             if not given:
                 raise ServiceUnavailable(
@@ -74,17 +80,36 @@ class Servers:
             return Resolved(server.url, "docker", server.stop)
         raise ServiceUnavailable(f"No {service} server could be found or started. {THREE_WAYS}")
 
+    def _resolve_replica(self) -> Resolved:
+        """A given replica URL; else a standby of a primary this machine runs (embedded, docker)."""
+        given = self.urls.get(REPLICA)
+        if given:
+            return Resolved(given, "url")
+        primary = self.url("postgres")
+        mode = self.mode_of("postgres")
+        if mode in ("embedded", "resident"):
+            server = embedded_postgres.start_standby(primary)
+            return Resolved(server.url, "embedded", server.stop)
+        if mode == "docker":
+            server = docker.start_standby(primary)
+            return Resolved(server.url, "docker", server.stop)
+        raise ServiceUnavailable(
+            "This test needs a streaming replica of your PostgreSQL server: set KATAS_POSTGRES_REPLICA_URL to a "
+            "hot standby of KATAS_POSTGRES_URL's server (or leave both unset to use the embedded servers)."
+        )
+
     def close(self) -> None:
-        for resolved in self._resolved.values():
-            resolved.stop()
+        # A replica before its primary: it would otherwise keep trying to reconnect.
+        for service in sorted(self._resolved, key=lambda s: s != REPLICA):
+            self._resolved[service].stop()
         self._resolved.clear()
 
 
 def from_environment(resident: dict[str, str] | None = None, **overrides: str | None) -> Servers:
     """Servers configured from KATAS_SERVICES / KATAS_*_URL, with pytest options taking precedence."""
     mode = overrides.get("mode") or os.environ.get("KATAS_SERVICES") or None
-    urls = {s: overrides.get(s) or os.environ.get(ENV_URL[s]) or "" for s in SERVICES}
+    urls = {s: overrides.get(s) or os.environ.get(ENV_URL[s]) or "" for s in ENV_URL}
     return Servers(mode=mode, urls={k: v for k, v in urls.items() if v}, resident=resident or {})
 
 
-__all__ = ["Servers", "ServiceUnavailable", "from_environment", "MODES"]
+__all__ = ["ENV_URL", "MODES", "REPLICA", "SERVICES", "Servers", "ServiceUnavailable", "from_environment"]

@@ -62,7 +62,7 @@ def start_postgres() -> ContainerServer:
 
     container = (
         DockerContainer(POSTGRES_IMAGE)
-        .with_exposed_ports(5432)
+        .with_exposed_ports(5432, STANDBY_PORT)
         .with_env("POSTGRES_HOST_AUTH_METHOD", "trust")
         .with_env("POSTGRES_USER", "postgres")
     )
@@ -76,4 +76,42 @@ def start_postgres() -> ContainerServer:
     if not wait_for_sessions(server.url, lambda: True, timeout_s=60):
         server.stop()
         raise ServiceUnavailable(f"the {POSTGRES_IMAGE} container did not accept sessions within 60 s.")
+    _primaries[server.url] = server
+    return server
+
+
+STANDBY_PORT = 5433
+_primaries: dict[str, ContainerServer] = {}
+
+
+def start_standby(primary_url: str) -> ContainerServer:
+    """A hot standby of a primary container, in the primary's own network namespace.
+
+    It replicates over 127.0.0.1, which the image's pg_hba.conf trusts for replication, and listens
+    on STANDBY_PORT, which the primary container publishes for it.
+    """
+    _require_engine()
+    from testcontainers.core.container import DockerContainer
+
+    primary = _primaries.get(primary_url)
+    if primary is None:
+        raise ServiceUnavailable("a docker standby needs a primary container the harness started itself.")
+    settings = " ".join(f"-c {arg}" for arg in postgres_args()[1::2])
+    script = (
+        "pg_basebackup -h 127.0.0.1 -p 5432 -U postgres -D /tmp/standby -R -X stream -c fast --no-sync "
+        f"&& chmod 700 /tmp/standby && exec postgres -D /tmp/standby -p {STANDBY_PORT} {settings}"
+    )
+    container = DockerContainer(POSTGRES_IMAGE).with_kwargs(
+        network_mode=f"container:{primary.container.get_wrapped_container().id}",
+        user="postgres",
+        entrypoint=["bash", "-c", script],
+    )
+    container.start()
+    host = primary.container.get_container_host_ip()
+    port = primary.container.get_exposed_port(STANDBY_PORT)
+    server = ContainerServer(f"postgresql://postgres@{host}:{port}/postgres", container)
+    atexit.register(server.stop)
+    if not wait_for_sessions(server.url, lambda: True, timeout_s=60):
+        server.stop()
+        raise ServiceUnavailable("the standby container did not accept sessions within 60 s.")
     return server

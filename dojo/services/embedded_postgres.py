@@ -209,6 +209,8 @@ def start_standby(primary_url: str, detached: bool = False) -> EmbeddedServer:
             "stream",
             "-c",
             "fast",
+            "--no-sync",
+            "--no-manifest",
         )
     except ServiceUnavailable:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 
 from .errors import ServiceUnavailable
+from .redis_acl import make_learner_user
 
 
 class ForeignData(ServiceUnavailable):
@@ -32,13 +33,19 @@ def redis_db_url(server_url: str, offset: int) -> str:
 
 
 class RedisDatabase:
-    """One Redis database owned by this test process for the length of the run."""
+    """One Redis database owned by this test process for the length of the run.
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.admin = redis.Redis.from_url(url, decode_responses=True)
+    `url` is for code under test: it connects as an ACL user of the run's own (redis_acl.py);
+    the harness keeps the server's own credentials for its admin work.
+    """
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin = redis.Redis.from_url(admin_url, decode_responses=True)
         self.db = self.admin.connection_pool.connection_kwargs.get("db", 0)
         self._checked = False
+        self.learner, self.note = make_learner_user(self.admin)
+        self.url = self.learner.url(admin_url) if self.learner else admin_url
 
     def prepare(self) -> None:
         """Called before each test: the first time, refuse (and leave alone) a database holding
@@ -54,7 +61,7 @@ class RedisDatabase:
         if size:
             sample = ", ".join(self.admin.scan(count=3)[1][:3])
             raise ForeignData(
-                f"Redis database {self.db} at {self.url} already holds {size} key(s) the suite did not write "
+                f"Redis database {self.db} at {self.admin_url} already holds {size} key(s) the suite did not write "
                 f"(e.g. {sample}); nothing was deleted. Point KATAS_REDIS_URL at an empty database number."
             )
 
@@ -63,4 +70,6 @@ class RedisDatabase:
         self.admin.flushdb()
 
     def close(self) -> None:
+        if self.learner is not None:
+            self.learner.drop()
         self.admin.close()

@@ -10,10 +10,13 @@ POSTGRES_IMAGE = "postgres:18.1-alpine"
 
 REDIS_ARGS = ["--save", "", "--appendonly", "no"]
 
-# Fast and observable, never durable: these servers hold nothing worth keeping.
+# Fast and observable, never durable: these servers hold nothing worth keeping. A commit still
+# waits for its WAL to be written (synchronous_commit, cheap without fsync), so the WAL position
+# after a commit covers it, as on a production primary — read-after-write on a replica (kata 17)
+# depends on it.
 POSTGRES_SETTINGS = {
     "fsync": "off",
-    "synchronous_commit": "off",
+    "synchronous_commit": "on",
     "full_page_writes": "off",
     "max_connections": "300",
     "shared_preload_libraries": "pg_stat_statements",
