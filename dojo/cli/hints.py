@@ -23,17 +23,7 @@ def hints_of(kata: Kata) -> list[str]:
     try:
         return parse(kata.hints_file.read_text(encoding="utf-8"))
     except OSError:
-        pass
-    try:  # TRANSITION: lessons that still hold their hints
-        readme = kata.readme.read_text(encoding="utf-8")
-    except OSError:
         return []
-    section = re.search(r"^##[ \t]+Hints?[ \t]*$(.*?)(?=^##[ \t]|\Z)", readme, re.M | re.S | re.I)
-    return (
-        [p.strip() for p in re.split(r"^###[ \t]+.*$", section.group(1), flags=re.M)[1:] if p.strip()]
-        if section
-        else []
-    )
 
 
 def no_hints(kata: Kata) -> DojoError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # INCR and EXPIRE in one script: a client that dies between the two commands would otherwise
-# leave a counter with no expiry, and that client would stay rate-limited for ever.
+# leave a counter with no expiry — a key that is never removed (the next window uses a new key).
 INCR_WITH_EXPIRY = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then

@@ -89,7 +89,7 @@ def tier(r, player: str) -> str | None:
         p.zcount(GLOBAL, f"({score!r}", "+inf")
         size, higher = p.execute()
     k = 1 + higher
-    # Integer ceilings: math.ceil(0.1 * 30) is 4, because 0.1 * 30 == 3.0000000000000004.
+    # Integer ceilings, never floats: math.ceil(0.55 * 100) is 56, because 0.55 * 100 == 55.00000000000001.
     if k <= -(-size // 10):
         return "gold"
     if k <= -(-size // 2):
