@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DojoError
-from ..services import ENV_URL, SERVICES, embedded, embedded_postgres, process, resident
+from ..services import ENV_URL, REPLICA, SERVICES, embedded, embedded_postgres, process, resident
 from ..services.errors import THREE_WAYS, ServiceUnavailable
 
 STOP_SIGNAL = {"redis": signal.SIGTERM, "postgres": signal.SIGINT}  # SIGINT: PostgreSQL's fast shutdown
@@ -142,8 +142,8 @@ class Warm:
                     admin.close()
 
     def close(self) -> None:
-        for server in self.owned.values():
-            server.stop()
+        for service in sorted(self.owned, key=lambda s: s != REPLICA):  # the replica before its primary
+            self.owned[service].stop()
         self.owned.clear()
 
 
@@ -174,6 +174,14 @@ def warm(root: Path, services: set[str]) -> Iterator[Warm]:
                 continue
             w.owned[service] = server
             w.env[ENV_URL[service]] = server.url
+        if REPLICA in services and "postgres" in w.owned:  # a replica of the primary we own (kata 17)
+            try:
+                standby = embedded_postgres.start_standby(w.owned["postgres"].url)
+            except ServiceUnavailable as exc:
+                w.notes.append(str(exc))
+            else:
+                w.owned[REPLICA] = standby
+                w.env[ENV_URL[REPLICA]] = standby.url
         yield w
     finally:
         w.close()
