@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
@@ -113,12 +114,14 @@ class _HookedConnection(redis.connection.Connection):
     """A connection that calls `on_reply(command, args)` after each single command's reply.
 
     `retired` (set when the test ends) stops reconnects, so a thread that outlives its test cannot
-    write into the next test's database; `crashed` is set once a hook raised ClientCrashed.
+    write into the next test's database; `crashed` is set once a hook raised ClientCrashed; `late`
+    holds back chosen commands on their way to the server (see `hooked_client`).
     """
 
     on_reply: ReplyHook | None = None
     retired: threading.Event = threading.Event()
     crashed: threading.Event = threading.Event()
+    late: dict[str, float] = {}
 
     def connect(self) -> None:
         if self.retired.is_set():
@@ -129,12 +132,36 @@ class _HookedConnection(redis.connection.Connection):
         if self.crashed.is_set():
             raise ClientCrashed("this client crashed earlier: a dead process sends nothing")
         self._sent = (str(args[0]).upper(), args[1:]) if args else None
+        self._hold_s = self.late.get(self._sent[0].split()[0], 0.0) if self._sent and self.late else 0.0
         super().send_command(*args, **kwargs)
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         if self.crashed.is_set():
             raise ClientCrashed("this client crashed earlier: a dead process sends nothing")
+        hold_s, self._hold_s = getattr(self, "_hold_s", 0.0), 0.0
+        pending = getattr(self, "_in_flight", None)
+        if hold_s or (pending is not None and pending.is_alive()):
+            self._deliver_later(command, hold_s, pending)
+            return
         super().send_packed_command(command, check_health)
+
+    def _deliver_later(self, command: Any, hold_s: float, pending: threading.Thread | None) -> None:
+        """Send `command` `hold_s` from now, after whatever is still held back; return at once."""
+        if not self._sock:
+            self.connect()
+        send = super().send_packed_command
+
+        def deliver() -> None:
+            if pending is not None:
+                pending.join()
+            time.sleep(hold_s)
+            try:
+                send(command, False)
+            except Exception:  # noqa: BLE001 - the connection was closed meanwhile: nothing to deliver to
+                pass
+
+        self._in_flight = threading.Thread(target=deliver, daemon=True, name="late-delivery")
+        self._in_flight.start()
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         response = super().read_response(*args, **kwargs)
@@ -148,8 +175,10 @@ class _HookedConnection(redis.connection.Connection):
         return response
 
 
-def connection_class(on_reply: ReplyHook | None, retired: threading.Event | None = None) -> type:
-    """A Connection class of its own for one client: its hook, its retirement flag, its crash flag."""
+def connection_class(
+    on_reply: ReplyHook | None, retired: threading.Event | None = None, late: dict[str, float] | None = None
+) -> type:
+    """A Connection class of its own for one client: its hook, its retirement flag, its crash flag, its late commands."""
     return type(
         "HookedConnection",
         (_HookedConnection,),
@@ -157,6 +186,7 @@ def connection_class(on_reply: ReplyHook | None, retired: threading.Event | None
             "on_reply": staticmethod(on_reply) if on_reply else None,
             "retired": retired or threading.Event(),
             "crashed": threading.Event(),
+            "late": {name.upper(): float(s) for name, s in (late or {}).items()},
         },
     )
 
@@ -167,6 +197,7 @@ def hooked_client(
     *,
     pipelines: bool = False,
     retired: threading.Event | None = None,
+    late: dict[str, float] | None = None,
     **kwargs: Any,
 ) -> redis.Redis:
     """A redis.Redis (decode_responses=True) whose every command reply passes through `on_reply`.
@@ -175,9 +206,14 @@ def hooked_client(
     is sent in one go and is, rightly, not interrupted; with `pipelines=True` its queued
     commands pass through `on_reply` once all its replies are in, before the caller acts on
     them — a count read in MULTI followed by a separate write has the same gap as a plain read.
+
+    `late={"SUBSCRIBE": 0.3}` holds each SUBSCRIBE back for 0.3 s on its way to the server (and
+    what the connection sends after it, in order) while the caller goes on at once: a slow
+    network, seen from the client as a confirmation that comes late. Code that waits for the
+    reply waits; code that assumes the server already has the command is caught every run.
     """
     kwargs.setdefault("decode_responses", True)
-    pool = redis.ConnectionPool.from_url(url, connection_class=connection_class(on_reply, retired), **kwargs)
+    pool = redis.ConnectionPool.from_url(url, connection_class=connection_class(on_reply, retired, late), **kwargs)
     client = redis.Redis(connection_pool=pool)
     if pipelines and on_reply is not None:
         _hook_pipelines(client, on_reply)
@@ -201,6 +237,129 @@ def crash_after(command: str, nth: int = 1) -> ReplyHook:
                 raise ClientCrashed(f"the client crashed right after {wanted} #{nth}")
 
     return hook
+
+
+# Commands that may change data (Redis 8.2's `write` flag), plus scripts, functions and EXEC.
+WRITES = frozenset(
+    """APPEND BITFIELD BITOP BLMOVE BLMPOP BLPOP BRPOP BRPOPLPUSH BZMPOP BZPOPMAX BZPOPMIN COPY DECR DECRBY DEL
+    EXPIRE EXPIREAT GEOADD GEORADIUS GEORADIUSBYMEMBER GEOSEARCHSTORE GETDEL GETEX GETSET HDEL HEXPIRE HEXPIREAT
+    HGETDEL HGETEX HINCRBY HINCRBYFLOAT HMSET HPERSIST HPEXPIRE HPEXPIREAT HSET HSETEX HSETNX INCR INCRBY
+    INCRBYFLOAT LINSERT LMOVE LMPOP LPOP LPUSH LPUSHX LREM LSET LTRIM MOVE MSET MSETNX PERSIST PEXPIRE PEXPIREAT
+    PFADD PFMERGE PSETEX RENAME RENAMENX RESTORE RPOP RPOPLPUSH RPUSH RPUSHX SADD SDIFFSTORE SET SETBIT SETEX
+    SETNX SETRANGE SINTERSTORE SMOVE SORT SPOP SREM SUNIONSTORE UNLINK XACK XACKDEL XADD XAUTOCLAIM XCLAIM XDEL
+    XDELEX XGROUP XREADGROUP XSETID XTRIM ZADD ZDIFFSTORE ZINCRBY ZINTERSTORE ZMPOP ZPOPMAX ZPOPMIN ZRANGESTORE
+    ZREM ZREMRANGEBYLEX ZREMRANGEBYRANK ZREMRANGEBYSCORE ZUNIONSTORE
+    EVAL EVALSHA FCALL EXEC JSON.SET JSON.DEL JSON.MERGE JSON.MSET""".split()
+)
+
+
+def is_write(command: str) -> bool:
+    """True for a command that may change data ("XGROUP CREATE" counts as XGROUP)."""
+    return command.split()[0].upper() in WRITES if command else False
+
+
+class CrashAfterWrite:
+    """A hook under which the client dies right after the server replied to its `nth` write.
+
+    What counts as a write is `WRITES`: any command that may change data, a script (EVAL,
+    EVALSHA, FCALL) and each write queued in a pipeline or MULTI/EXEC (with `pipelines=True`,
+    after the whole block ran: a transaction is never cut in half). `fired` and `command` say
+    whether and after which command the client died.
+    """
+
+    def __init__(self, nth: int) -> None:
+        self.nth = nth
+        self.seen = 0
+        self.command: str | None = None
+
+    @property
+    def fired(self) -> bool:
+        return self.command is not None
+
+    def __call__(self, name: str, args: tuple) -> None:
+        if self.fired or not is_write(name):
+            return
+        self.seen += 1
+        if self.seen == self.nth:
+            self.command = name
+            raise ClientCrashed(f"the client crashed right after its write #{self.nth} ({name})")
+
+
+@dataclass(frozen=True)
+class CrashPoint:
+    """Where a client died: right after its `k`-th write, `command`."""
+
+    k: int
+    command: str
+
+    def __str__(self) -> str:
+        return f"right after write #{self.k} ({self.command})"
+
+
+def crash_points(
+    make_redis: Callable[..., redis.Redis],
+    run: Callable[[redis.Redis], Any],
+    check: Callable[[CrashPoint], None],
+    *,
+    setup: Callable[[], None] | None = None,
+    max_points: int = 40,
+) -> list[CrashPoint]:
+    """Kill the client after every write `run(client)` makes, one run per write: a crash between any two steps.
+
+    Run 1 gets a client that dies right after its first write, run 2 one that dies after its
+    second, and so on, until a run finishes before the client's death is due. After each crash,
+    `check(point)` asserts that nothing the contract forbids was left behind (a key without an
+    expiry, a job in no list); `setup()`, if given, resets the data before every run. Returns
+    the crash points tried, so a test can also insist that there was at least one.
+
+        def check(point):
+            assert not keys_without_expiry(r), f"a client that died {point} left a key that never expires"
+        crash_points(make_redis, lambda c: lock.acquire(c, "lock:report", 10_000), check)
+    """
+    points: list[CrashPoint] = []
+    for k in range(1, max_points + 2):
+        if setup is not None:
+            setup()
+        hook = CrashAfterWrite(k)
+        client = make_redis(on_reply=hook, pipelines=True)
+        try:
+            run(client)
+        except ClientCrashed:
+            pass
+        finally:
+            client.close()
+        if not hook.fired:
+            return points
+        point = CrashPoint(k, hook.command or "?")
+        points.append(point)
+        check(point)
+    raise AssertionError(f"the code made more than {max_points} writes for one call: is it looping without end?")
+
+
+class AfterFirstUse:
+    """A hook that runs `action()` once, right after the reply to the first command that names `key`.
+
+    Whatever the code reads first — GET, GETEX, EXISTS, WATCH, a command queued in a pipeline
+    (with `pipelines=True`) or a script given the key — `action` runs right after it: the moment
+    between a check and the act. `acted_after` counts the commands the code sent afterwards: 0
+    means the first command was also the last (an atomic script, a conditional command), so the
+    code finished before `action` ran; more means it went on acting on what it had read.
+    """
+
+    def __init__(self, key: str, action: Callable[[], Any]) -> None:
+        self.key = key
+        self.action = action
+        self.result: Any = None
+        self.fired = False
+        self.acted_after = 0
+
+    def __call__(self, name: str, args: tuple) -> None:
+        if self.fired:
+            self.acted_after += 1
+            return
+        if self.key in args:
+            self.fired = True
+            self.result = self.action()
 
 
 def _hook_pipelines(client: redis.Redis, on_reply: ReplyHook) -> None:

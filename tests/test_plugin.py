@@ -6,10 +6,12 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from dojo.harness import impl
 from dojo.runs.child import run_pytest
+from dojo.services import process
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK_TESTS = "katas/03_lock/test_lock.py"
@@ -152,3 +154,54 @@ class TestThreadsLeftBehind:
         }, run.output[-3000:]
         message = run.tests[next(n for n in run.tests if n.endswith("test_leaks_a_writer"))].message
         assert "left 1 thread(s) running" in message and "stray-writer" in message, message
+
+
+class TestWhatARunLeavesBehind:
+    def test_processes_the_code_spawns_and_abandons_end_with_the_run(self, run_file, tmp_path):
+        pids = tmp_path / "pids"
+        source = f"""
+            import os, subprocess, sys
+
+            def test_spawns_and_forgets():
+                # one in a session of its own, one orphaned by a parent that exits at once
+                lone = subprocess.Popen(["sleep", "600"], start_new_session=True)
+                parent = subprocess.Popen([sys.executable, "-c",
+                    "import subprocess; p = subprocess.Popen(['sleep', '600'], stdout=subprocess.DEVNULL); print(p.pid)"],
+                    stdout=subprocess.PIPE, text=True)
+                orphan = int(parent.communicate()[0])
+                open({str(pids)!r}, "w").write(f"{{lone.pid}} {{orphan}}")
+        """
+        run = run_file(source)
+        assert run.outcomes() == {"test_spawns_and_forgets": "passed"}, run.output[-2000:]
+        left = [int(p) for p in pids.read_text().split() if process.alive(int(p))]
+        assert not left, f"processes the test spawned outlived the run: {left}"
+
+    def test_a_thread_left_running_does_not_keep_the_run_from_ending(self, run_file):
+        source = """
+            import threading, time
+
+            def test_starts_a_worker_and_forgets_it():
+                threading.Thread(target=time.sleep, args=(600,), name="forgotten-worker").start()
+        """
+        started = time.monotonic()
+        run = run_file(source)
+        assert time.monotonic() - started < 30, "a non-daemon thread kept the run from ending"
+        message = next(iter(run.tests.values())).message
+        assert "forgotten-worker" in message, run.output[-2000:]
+
+    def test_os_exit_in_the_code_names_the_test_it_happened_in(self, tmp_path, child_env):
+        from dojo.runs.child import run
+
+        (tmp_path / "lock.py").write_text(
+            (ROOT / "solutions/03_lock/lock.py")
+            .read_text()
+            .replace(
+                "def extend(r, name: str, token: str, ttl_ms: int) -> bool:\n",
+                "def extend(r, name: str, token: str, ttl_ms: int) -> bool:\n    import os\n\n    os._exit(3)\n",
+            )
+        )
+        done = run(ROOT, [LOCK_TESTS], impl=str(tmp_path), base_env=child_env, record=False, extra=["--level", "2"])
+        ended = [t for t in done.tests.values() if "os._exit(3)" in t.message]
+        assert [t.function for t in ended] == ["test_extend_pushes_the_expiry_for_the_owner"], done.output[-2000:]
+        assert [t.outcome for t in done.tests.values()][-3:] == ["not run"] * 3
+        assert done.returncode == 3

@@ -213,6 +213,10 @@ def test_no_server_survives_an_interrupted_run(tmp_path, interrupt):
             time.sleep(0.1)
         survivors = [p for p in servers if process.alive(p)]
         assert not survivors, f"server processes outlived the run: {survivors}"
+        if interrupt == signal.SIGINT:
+            output = (tmp_path / "child.log").read_text()
+            assert "KeyboardInterrupt" in output and "Traceback" not in output, output
+            assert len(output.splitlines()) < 20, f"Ctrl-C should end the run in a few lines:\n{output}"
     finally:
         if child.poll() is None:
             child.kill()
@@ -241,3 +245,170 @@ class TestLeastPrivilegeInRedis:
         message = next(iter(run.tests.values())).message
         assert message.startswith("FLUSHALL is not allowed here: it empties every database of the server"), message
         assert "Traceback" not in run.output
+
+
+def test_a_server_killed_mid_run_is_one_sentence_and_the_run_stops(run_file):
+    source = """
+        import os, signal, time
+        from pathlib import Path
+        import pytest
+        from dojo.services import process
+
+        @pytest.mark.parametrize("n", range(20))
+        def test_uses_redis(r, n):
+            if n == 2:
+                servers = [p for p in process.descendants(os.getpid()) if Path(f"/proc/{p}/exe").resolve().name == "redis-server"]
+                os.kill(servers[0], signal.SIGKILL)
+                while process.alive(servers[0]):
+                    time.sleep(0.01)
+            r.set("k", n)
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KATAS_", "PYTEST_"))}
+    env["KATAS_SERVICES"] = "embedded"
+    run = run_file(source, env=env)
+    outcomes = [t.outcome for t in run.tests.values()]
+    assert outcomes[:3] == ["passed", "passed", "failed"], run.output[-2000:]
+    message = list(run.tests.values())[2].message
+    assert message.startswith("the Redis server stopped answering during this test"), message
+    assert "17 test(s) after test_uses_redis[2] were not run" in run.output, run.output[-2000:]
+    assert run.output.count("Connection refused") <= 1 and len(run.output.splitlines()) < 60, run.output
+
+
+def test_postgres_starts_with_a_private_temp_dir(run_file, tmp_path):
+    """CI runners and sandboxes often set TMPDIR to a mode-700 directory: as root, PostgreSQL runs as
+    `nobody`, which cannot reach it; the harness puts PostgreSQL's files where every user can."""
+    private = tmp_path / "private-tmp"
+    private.mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KATAS_", "PYTEST_"))}
+    env.update(KATAS_SERVICES="embedded", TMPDIR=str(private))
+    run = run_file("def test_uses_postgres(conn):\n    assert conn.execute('SELECT 1').fetchone() == (1,)\n", env=env)
+    assert run.outcomes() == {"test_uses_postgres": "passed"}, run.output[-2000:]
+
+
+def test_results_of_concurrent_runs_are_all_kept(tmp_path):
+    """Several processes recording at once (pytest -n, dojo watch and a terminal run) lose no update."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from dojo.harness.recorder import merge\n"
+        "from dojo.outcomes import TestResult\n"
+        "who = sys.argv[1]\n"
+        "for i in range(50):\n"
+        "    merge(Path(sys.argv[2]), 'katas', [TestResult(f'katas/x/test_x.py::t{who}_{i}')])\n"
+    )
+    target = tmp_path / "results.json"
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(n), str(target)], cwd=ROOT) for n in range(4)]
+    assert all(p.wait(60) == 0 for p in procs)
+    from dojo.harness.recorder import load
+
+    assert len(load(target, "katas")) == 200
+
+
+def test_dojo_clean_lists_and_removes_what_killed_runs_left_and_nothing_else(tmp_path):
+    """URL mode: a run killed on another machine leaves its database; `dojo clean` shows it, and
+    `--yes` removes it — never a database or a Redis user the suite did not create."""
+    url = os.environ.get("KATAS_POSTGRES_URL")
+    from dojo.services.embedded_postgres import start_postgres
+
+    server = None if url else start_postgres()
+    url = url or server.url
+    admin = psycopg.connect(url, autocommit=True)
+    left, foreign = f"katas_elsewhere_{os.getpid()}", f"precious_{os.getpid()}"
+    try:
+        for name in (left, foreign):
+            admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f"COMMENT ON DATABASE \"{left}\" IS 'katas run another-host:4242 — killed'")
+        wide = {**os.environ, "COLUMNS": "200"}
+        listing = subprocess.run(
+            [sys.executable, "-m", "dojo", "clean", "--postgres-url", url],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=wide,
+        )
+        assert listing.returncode == 0, listing.stderr
+        assert left in listing.stdout and "another-host:4242" in listing.stdout and foreign not in listing.stdout
+        done = subprocess.run(
+            [sys.executable, "-m", "dojo", "clean", "--postgres-url", url, "--yes"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0 and "Removed" in done.stdout, done.stdout + done.stderr
+        names = {r[0] for r in admin.execute("SELECT datname FROM pg_database")}
+        assert left not in names and foreign in names
+    finally:
+        for name in (left, foreign):
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+        if server is not None:
+            server.stop()
+
+
+MISBEHAVIOUR = """
+    import subprocess
+    import pytest
+
+    FOREIGN_DB = {foreign_db!r}
+
+    def test_flushall(r):
+        r.flushall()
+
+    def test_config_set(r):
+        r.config_set("maxmemory", 1)
+
+    def test_shutdown(r):
+        r.shutdown(nosave=True)
+
+    def test_drop_a_foreign_database(conn):
+        conn.autocommit = True
+        conn.execute(f'DROP DATABASE "{{FOREIGN_DB}}"')
+
+    def test_alter_system(conn):
+        conn.autocommit = True
+        conn.execute("ALTER SYSTEM SET statement_timeout = '1ms'")
+        conn.execute("SELECT pg_reload_conf()")
+
+    def test_terminate_every_session(conn):
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()")
+
+    def test_spawn_and_forget():
+        subprocess.Popen(["sleep", "600"], start_new_session=True)
+
+    def test_an_innocent_test_after_all_that(r, conn):
+        r.set("k", 1)
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+"""
+
+
+def test_misbehaving_code_leaves_what_it_does_not_own_intact(run_file, child_env):
+    """Against the run's servers (the machine's own in CI's URL pass), with a foreign Redis key and a
+    foreign database present: nothing the code under test tries reaches them."""
+    foreign_url = redis_db_url(child_env["KATAS_REDIS_URL"].rsplit("/", 1)[0] + "/0", 13)
+    outsider = redis.Redis.from_url(foreign_url, decode_responses=True)
+    key, foreign_db = f"someone-else:{uuid.uuid4()}", f"someone_else_{uuid.uuid4().hex[:8]}"
+    outsider.set(key, "precious")
+    admin = psycopg.connect(child_env["KATAS_POSTGRES_URL"], autocommit=True)
+    admin.execute(f'CREATE DATABASE "{foreign_db}"')
+    maxmemory = outsider.config_get("maxmemory")["maxmemory"]
+    try:
+        run = run_file(MISBEHAVIOUR.format(foreign_db=foreign_db))
+        outcomes = run.outcomes()
+        assert outcomes["test_an_innocent_test_after_all_that"] == "passed", run.output[-3000:]
+        for refused in (
+            "test_flushall",
+            "test_config_set",
+            "test_shutdown",
+            "test_drop_a_foreign_database",
+            "test_alter_system",
+        ):
+            assert outcomes[refused] == "failed", f"{refused} was not refused"
+        assert outsider.get(key) == "precious", "a foreign key was deleted"
+        assert outsider.config_get("maxmemory")["maxmemory"] == maxmemory, "the server's configuration changed"
+        assert admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (foreign_db,)).fetchone()
+        assert admin.execute("SHOW statement_timeout").fetchone()[0] == "0"
+    finally:
+        outsider.delete(key)  # ours: written by this test
+        outsider.close()
+        admin.execute(f'DROP DATABASE IF EXISTS "{foreign_db}"')  # ours: created by this test
+        admin.close()

@@ -25,9 +25,11 @@ COMMANDS = {
     "reset": "reset",
     "bench": "bench",
     "grade": "grade",
+    "classroom": "classroom",
     "up": "servers",
     "down": "servers",
     "status": "servers",
+    "clean": "clean",
 }
 
 
@@ -65,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
+    from ..services import process
     from .console import err
 
+    process.adopt_orphans()  # a child run's abandoned processes come back to us, to be ended
     try:
         return _module(args.command).main(Context(project_root(), args))
     except DojoError as exc:

@@ -1,13 +1,15 @@
-"""`dojo grade`: points per kata by level, a total, GitHub Classroom's result JSON and JUnit XML.
+"""`dojo grade`: points per kata by level, a total, and the grade for Classroom, JUnit and Markdown.
 
 Every kata runs in its own child pytest with a per-test timeout and a deadline for the whole
-kata, so hung code costs points but never hangs the grade.
+kata, so hung code costs points but never hangs the grade. The tests, conftest files and pytest
+settings are always this project's (`--rootdir`, `-c`, `--confcutdir` name it); `--impl DIR`
+takes only the kata modules from DIR. Run in a trusted checkout with `--impl student/katas`,
+nothing the student wrote but those modules is collected, loaded or read as a setting.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -18,8 +20,9 @@ from rich.text import Text
 
 from ..catalog import LEVEL_NAMES, Kata
 from ..errors import DojoError, UsageError
-from ..grading.formats import classroom_json, junit_xml
-from ..grading.score import KataScore, score_kata
+from ..grading import reporter
+from ..grading.formats import classroom_json, junit_xml, markdown
+from ..grading.score import QUARTERS, KataScore, format_points, score_kata, total_points, valid_points
 from ..outcomes import NOT_RUN
 from ..runs.child import ChildRun
 from ..runs.warm import Warm, warm
@@ -47,6 +50,7 @@ def cmd_grade(
     json_path: Path | None,
     junit_path: Path | None,
     github_output: bool = False,
+    markdown_path: Path | None = None,
 ) -> int:
     """Grade `katas`; exit 0 when every test passed, 1 otherwise."""
     console = out()
@@ -61,7 +65,7 @@ def cmd_grade(
             score = score_kata(kata, run, points)
             scores.append(score)
             if not fancy():
-                console.print(f"{kata.folder}: {score.points:g}/{score.max_points:g} points")
+                console.print(f"{kata.folder}: {format_points(score.points)}/{format_points(score.max_points)} points")
     _print_table(scores)
     data = classroom_json(scores)
     if json_path is not None:
@@ -69,8 +73,10 @@ def cmd_grade(
     if junit_path is not None:
         tree = junit_xml(scores)
         _write(junit_path, ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=True) + "\n")
+    if markdown_path is not None:
+        _write(markdown_path, markdown(scores))
     if github_output:
-        _github_output(data)
+        _github_output(reporter.github_outputs(reporter.runners(scores), data))
     return 0 if data["status"] == "pass" else 1
 
 
@@ -80,13 +86,21 @@ def _grade_run(root: Path, kata: Kata, impl_spec: str, w: Warm, timeout_s: float
     Tests a run left out because pytest itself stopped early (an INTERNALERROR) run once more:
     a crash of the test runner must not cost the student points.
     """
-    limits = {"record": False, "test_timeout_s": timeout_s, "timeout_s": kata_timeout_s}
+    limits = {"record": False, "test_timeout_s": timeout_s, "timeout_s": kata_timeout_s, "extra": pristine(root)}
     run = run_kata(root, kata, impl_spec, w, label=f"Grading {kata.folder}…", **limits)
     missing = [n for n, t in run.of_kata(kata.folder).items() if t.outcome == NOT_RUN]
     if missing and not run.timed_out:
         again = run_kata(root, kata, impl_spec, w, targets=missing, quiet=True, **limits)
         run.tests.update({n: again.tests[n] for n in missing if n in again.tests})
     return run
+
+
+def pristine(root: Path) -> list[str]:
+    """pytest options that pin the tests' settings to this project: its rootdir, its pytest
+    configuration, and no conftest file from above it."""
+    options = ["--rootdir", str(root), "--confcutdir", str(root)]
+    config = root / "pyproject.toml"
+    return [*options, "-c", str(config)] if config.is_file() else options
 
 
 def _print_table(scores: list[KataScore]) -> None:
@@ -98,47 +112,43 @@ def _print_table(scores: list[KataScore]) -> None:
     table.add_column("Points", justify="right", no_wrap=True)
     for ks in scores:
         cells: list[Text | str] = [ks.kata.folder]
-        if ks.error:
-            cells += [Text("—", "dim")] * len(levels)
-        else:
-            by = {lv.level: lv for lv in ks.levels}
-            for lv in levels:
-                s = by.get(lv)
-                if s is None:
-                    cells.append(Text("—", "dim"))
-                else:
-                    style = "ok" if s.passed == s.total else ("warn" if s.passed else "bad")
-                    cells.append(Text(f"{s.passed}/{s.total}", style))
-        cells.append(Text(f"{ks.points:g}/{ks.max_points:g}", "bold"))
+        by = {lv.level: lv for lv in ks.levels}
+        for lv in levels:
+            s = by.get(lv)
+            if s is None:
+                cells.append(Text("—", "dim"))
+            else:
+                style = "ok" if s.passed == s.total else ("warn" if s.passed else "bad")
+                cells.append(Text(f"{s.passed}/{s.total}", style))
+        cells.append(Text(f"{format_points(ks.points)}/{format_points(ks.max_points)}", "bold"))
         table.add_row(*cells)
     console = out()
     console.print(table)
     for ks in scores:
         if ks.error:
             console.print(Text.assemble((f"{sym('bad')} {ks.kata.folder}: ", "bad"), ks.error))
-    total = round(sum(ks.points for ks in scores), 2)
-    most = round(sum(ks.max_points for ks in scores), 2)
+    total, most = total_points(scores)
     percent = 100 * total / most if most else 0
-    console.print(Text(f"Total: {total:g}/{most:g} points ({percent:.0f}%)", "bold"))
+    console.print(Text(f"Total: {format_points(total)}/{format_points(most)} points ({percent:.0f}%)", "bold"))
 
 
-def _github_output(data: dict) -> None:
-    """Append `result=<base64 JSON>` to $GITHUB_OUTPUT: the step output the classroom grading reporter reads."""
+def _github_output(lines: list[str]) -> None:
+    """Append one base64 result per kata level (what the grading reporter reads) and `result` (the
+    whole grade) to $GITHUB_OUTPUT."""
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         err().print(
             Text("--github-output: GITHUB_OUTPUT is not set (this is not a GitHub Actions step); skipped.", "warn")
         )
         return
-    line = "result=" + base64.b64encode(json.dumps(data).encode()).decode()
     try:
         with open(target, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+            f.write("".join(line + "\n" for line in lines))
     except OSError as exc:
         raise DojoError(f"Cannot append to GITHUB_OUTPUT ({target}): {exc.strerror}.") from None
 
 
-HELP = "points per kata by level; --json (GitHub Classroom format), --junit"
+HELP = "points per kata by level; --json (GitHub Classroom format), --junit, --markdown"
 
 
 def add_arguments(g: argparse.ArgumentParser, _command: str) -> None:
@@ -146,11 +156,16 @@ def add_arguments(g: argparse.ArgumentParser, _command: str) -> None:
     add_impl(g)
     g.add_argument("--json", type=Path, metavar="FILE", help="write GitHub Classroom's autograding result JSON")
     g.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
-    g.add_argument("--points", type=float, default=10, help="points per kata (default 10), shared 3:3:2:2 by level")
+    g.add_argument("--markdown", type=Path, metavar="FILE", help='write a Markdown summary ("$GITHUB_STEP_SUMMARY")')
+    g.add_argument(
+        "--points", type=float, default=10, help="points per kata (default 10, whole quarters), shared 3:3:2:2 by level"
+    )
     g.add_argument("--timeout", type=float, default=20, help="seconds a test may run (default 20)")
     g.add_argument("--kata-timeout", type=float, default=300, help="seconds a whole kata may run (default 300)")
     g.add_argument(
-        "--github-output", action="store_true", help="append result=<base64 JSON> to $GITHUB_OUTPUT (for the reporter)"
+        "--github-output",
+        action="store_true",
+        help="append one base64 result per kata level (for the grading reporter) to $GITHUB_OUTPUT",
     )
 
 
@@ -159,6 +174,11 @@ def main(ctx: Context) -> int:
     for name, value in (("--points", args.points), ("--timeout", args.timeout), ("--kata-timeout", args.kata_timeout)):
         if not value > 0:
             raise UsageError(f"{name} must be a positive number, not {value:g}.")
+    if not valid_points(args.points):
+        raise UsageError(
+            f"--points must be at least 1 and whole quarters (10, 7.5, 12.25), not {args.points:g}: "
+            f"sums of 1/{QUARTERS} points stay exact."
+        )
     return cmd_grade(
         ctx.root,
         ctx.chosen(args.katas),
@@ -169,4 +189,5 @@ def main(ctx: Context) -> int:
         json_path=args.json,
         junit_path=args.junit,
         github_output=args.github_output,
+        markdown_path=args.markdown,
     )

@@ -12,6 +12,7 @@ from rich.text import Text
 from ..catalog import Kata
 from ..runs import child
 from ..runs.warm import Warm
+from ..services import process
 from .console import fancy, out, sym
 
 LEARNER_TIMEOUT_S = 10  # a hung test fails after this long in learners' runs (pyproject's 60 s is for CI)
@@ -56,6 +57,8 @@ def run_kata(
         )
     if run.cancelled or run.timed_out:
         warm.clean_after_stopped_run(run.pid)
+    # What the run's code spawned and abandoned (its test process may have been killed): end it.
+    process.end_descendants(keep={server.proc.pid for server in warm.owned.values()})
     return run
 
 

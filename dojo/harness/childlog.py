@@ -1,15 +1,17 @@
 """Loaded (`-p dojo.harness.childlog`) into the pytest runs that `dojo` starts: results as they happen.
 
 Writes one JSON object per line to the file named by DOJO_CHILD_LOG: the collected tests in
-order, collection errors (a learner's syntax error), each test's start, and each test's result
-(a TestResult) once its teardown is done. `dojo` reads it to show a test the moment it turns
-green, and to know which test was running when it had to stop a hung run.
+order, collection errors (a learner's syntax error), each test's start (and its wall-clock time),
+and each test's result (a TestResult) once its teardown is done. `dojo` reads it to show a test
+the moment it turns green, and to know which test was running, since when, when it had to stop
+a hung run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import pytest
@@ -49,4 +51,4 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logstart(nodeid: str) -> None:
-    emit({"start": nodeid})
+    emit({"start": nodeid, "at": time.time()})

@@ -101,6 +101,22 @@ def known_situation(excinfo: pytest.ExceptionInfo, root: Path) -> str | None:
     return sentence if isinstance(sentence, str) else None
 
 
+LOST = {"ConnectionError", "OperationalError", "ConnectionRefusedError", "BrokenPipeError"}
+
+
+def lost_connection(excinfo: pytest.ExceptionInfo) -> bool:
+    """A refused or broken connection (redis-py's ConnectionError, psycopg's OperationalError),
+    also inside the group of errors a teardown raises."""
+    return _lost(excinfo.value)
+
+
+def _lost(exc: BaseException) -> bool:
+    inner = getattr(exc, "exceptions", None)  # an exception group (Python 3.11+, or the backport)
+    if isinstance(inner, (list, tuple)) and inner:
+        return all(_lost(e) for e in inner)
+    return bool({cls.__name__ for cls in type(exc).__mro__} & LOST)
+
+
 def sentence_and_place(excinfo: pytest.ExceptionInfo, item: pytest.Item, root: Path) -> tuple[str, str]:
     """The teaching sentence of a failure in a kata test, and where it happened."""
     exc = excinfo.value

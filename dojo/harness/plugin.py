@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
-from ..services import ServiceUnavailable, from_environment, resident
+from ..services import REPLICA, ServiceUnavailable, from_environment, process, resident
 from . import failures, impl
 from .recorder import DEFAULT_FILE, Recorder
 from .state import DOJO_STATE, DojoState, dojo_state, parse_levels
 
 pytest_plugins = [
     "dojo.harness.threads",
+    "dojo.harness.exits",
     "dojo.harness.fixtures",
     "dojo.harness.fixtures_redis",
     "dojo.harness.fixtures_pg",
@@ -66,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[DOJO_STATE] = _state(config)
     except (impl.ImplError, ServiceUnavailable) as exc:
         raise pytest.UsageError(str(exc)) from None
+    process.adopt_orphans()  # what the code under test spawns and abandons stays ours to end
 
 
 def _state(config: pytest.Config) -> DojoState:
@@ -154,14 +156,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
     report = yield
     if not report.failed or call.excinfo is None:
         return report
-    root = dojo_state(item.config).root
+    state = dojo_state(item.config)
+    root = state.root
     line = failures.known_situation(call.excinfo, root)
+    if line is None and failures.lost_connection(call.excinfo):
+        line = _server_gone(item, state)
     if line is not None:
         report.longrepr = failures.OneLine(line, str(item.path))
     elif kata_of(Path(item.path), root) and not failures.wants_full_report(item.config):
         sentence, place = failures.sentence_and_place(call.excinfo, item, root)
         report.longrepr = failures.OneLine(sentence, str(item.path), place)
     return report
+
+
+def _server_gone(item: pytest.Item, state: DojoState) -> str | None:
+    """One sentence when a server died mid-run; the run stops instead of failing every later test."""
+    gone = state.servers.gone()
+    if not gone:
+        return None
+    names = " and ".join(
+        {"redis": "Redis", "postgres": "PostgreSQL", REPLICA: "the PostgreSQL replica"}[g] for g in gone
+    )
+    items = item.session.items
+    left = len(items) - items.index(item) - 1 if item in items else 0
+    item.session.shouldstop = (
+        f"the {names} server stopped answering during the run (was it killed?): {left} test(s) after "
+        f"{item.name} were not run"
+    )
+    return f"the {names} server stopped answering during this test (was it killed?), so the run stops here"
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -191,9 +213,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """After every fixture's teardown: stop the servers, then anything else the run started."""
     state = config.stash.get(DOJO_STATE, None)
     if state is not None:
         state.servers.close()
+        ended = process.end_descendants()
+        if ended:
+            sys.stderr.write(
+                f"dojo: ended {len(ended)} process(es) the tests had started and left running (pids {ended[:5]}).\n"
+            )
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

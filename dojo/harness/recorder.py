@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonfile
-from ..outcomes import FAILED, PASSED, SKIPPED, TestResult
+from ..outcomes import FAILED, NOT_RUN, PASSED, SKIPPED, TestResult
 
 DEFAULT_FILE = Path(".dojo") / "results.json"
 
@@ -33,6 +33,7 @@ class Recorder:
         if result is None:
             result = self.tests[report.nodeid] = TestResult(
                 report.nodeid,
+                outcome=NOT_RUN,  # passed only once its call passed: an interrupted test did not pass
                 kata=props.get("kata"),
                 level=props.get("level"),
                 perf=bool(props.get("perf")),
@@ -45,9 +46,11 @@ class Recorder:
         if report.failed and result.outcome != FAILED:
             result.outcome = FAILED
             result.message = first_line(report)
-        elif report.skipped and result.outcome == PASSED:
+        elif report.skipped and result.outcome in (NOT_RUN, PASSED):
             result.outcome = SKIPPED
             result.message = first_line(report)
+        elif report.passed and report.when == "call" and result.outcome == NOT_RUN:
+            result.outcome = PASSED
         if report.when == "teardown":
             result.when = time.time()
             for listener in self.listeners:

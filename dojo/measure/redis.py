@@ -126,3 +126,8 @@ def traffic_client(url: str) -> tuple[redis.Redis, Traffic]:
 def memory_usage(r: redis.Redis, key: str) -> int:
     """Bytes the server attributes to `key` (MEMORY USAGE, all samples)."""
     return int(r.memory_usage(key, samples=0) or 0)
+
+
+def keys_without_expiry(r: redis.Redis, match: str = "*") -> list[str]:
+    """Keys (matching `match`) that exist and have no expiry: what a crash or a forgotten EXPIRE leaves for ever."""
+    return sorted(k for k in r.scan_iter(match=match, count=1000) if r.ttl(k) == -1)

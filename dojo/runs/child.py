@@ -93,21 +93,24 @@ def read_events(path: Path) -> list[dict]:
     return _Tail(path).read()
 
 
-def fold(events: list[dict], recorded: dict[str, TestResult], stopped: str) -> tuple[list[str], list[dict], dict]:
+def fold(
+    events: list[dict], recorded: dict[str, TestResult], stopped: str, stopped_at: float | None = None
+) -> tuple[list[str], list[dict], dict]:
     """Collected order, collection errors, and one result per collected test.
 
     A test's result comes from the recorded file, else from its streamed result; a test that
-    had started when the run was stopped failed with `stopped`; the rest did not run.
+    started and never finished (the run was stopped, or it interrupted the run itself) failed with
+    `stopped`, and ran from its start until `stopped_at` if given; the rest did not run.
     """
     collected: list[str] = []
     errors = [e for e in events if "error" in e]
-    started: set[str] = set()
+    started: dict[str, float | None] = {}
     streamed: dict[str, TestResult] = {}
     for e in events:
         if "collected" in e:
             collected = list(e["collected"])
         elif "start" in e:
-            started.add(e["start"])
+            started[e["start"]] = e.get("at")
         elif "result" in e:
             streamed[e["result"]] = TestResult.from_json(e["result"], e)
     tests: dict[str, TestResult] = {}
@@ -115,8 +118,11 @@ def fold(events: list[dict], recorded: dict[str, TestResult], stopped: str) -> t
         result = recorded.get(nodeid) or streamed.get(nodeid)
         if result is None:
             result = TestResult(nodeid, outcome=NOT_RUN, kata=kata_of_nodeid(nodeid))
-            if nodeid in started:
-                result.outcome, result.message = FAILED, stopped
+        if result.outcome == NOT_RUN and nodeid in started:  # it started and never finished
+            result.outcome, result.message = FAILED, stopped
+            began = started[nodeid]
+            if stopped_at is not None and began is not None:
+                result.duration_s = round(max(0.0, stopped_at - began), 4)
         tests[nodeid] = result
     return collected, errors, tests
 
@@ -161,6 +167,7 @@ def run(
         *(extra or []),
     ]
     started = time.monotonic()
+    stopped_at = None  # wall-clock time the run was stopped early, if it was
     timed_out = cancelled = False
     try:
         with open(out, "wb") as sink:
@@ -180,10 +187,10 @@ def run(
                         for event in tail.read():
                             on_event(event)  # type: ignore[misc]
                     if cancel is not None and cancel.is_set():
-                        cancelled = True
+                        cancelled, stopped_at = True, time.time()
                         break
                     if timeout_s is not None and time.monotonic() - started > timeout_s:
-                        timed_out = True
+                        timed_out, stopped_at = True, time.time()
                         break
                     time.sleep(POLL_S)
                 if tail is not None:
@@ -195,8 +202,16 @@ def run(
         data, _problem = jsonfile.read(record_to)
         label = next(iter(data), None)
         recorded = recorder.load(record_to, label) if label else {}
-        reason = f"timed out: the run was stopped after {timeout_s:g} s" if timed_out else "stopped before it finished"
-        collected, errors, tests = fold(read_events(log), recorded, reason)
+        if timed_out:
+            reason = f"timed out: the run was stopped after {timeout_s:g} s"
+        elif cancelled:
+            reason = "stopped before it finished"
+        else:
+            reason = (
+                f"the test process ended during this test (exit code {proc.returncode}: os._exit, a crash or a kill), "
+                "and the tests after it did not run"
+            )
+        collected, errors, tests = fold(read_events(log), recorded, reason, stopped_at)
         output = out.read_text(encoding="utf-8", errors="replace")
         if record and recorded and label:
             recorder.merge(root / recorder.DEFAULT_FILE, label, recorded.values())

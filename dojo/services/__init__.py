@@ -25,6 +25,25 @@ class Resolved:
     url: str
     mode: str
     stop: Callable[[], None] = lambda: None
+    alive: Callable[[], bool] | None = None  # for servers we started: is the process still there?
+
+    def answers(self) -> bool:
+        """The server still runs (ours) or still accepts a connection (anyone's)."""
+        if self.alive is not None:
+            return self.alive()
+        return _answers(self.url)
+
+
+def _answers(url: str) -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 @dataclass
@@ -54,6 +73,10 @@ class Servers:
                 raise
         return self._resolved[service].url
 
+    def gone(self) -> list[str]:
+        """Services that were up in this run and no longer answer (a server killed mid-run)."""
+        return [name for name, resolved in self._resolved.items() if not resolved.answers()]
+
     def mode_of(self, service: str) -> str | None:
         r = self._resolved.get(service)
         return r.mode if r else None
@@ -73,7 +96,7 @@ class Servers:
         starter = {"redis": embedded.start_redis, "postgres": embedded_postgres.start_postgres}[service]
         if self.mode == "embedded" or (self.mode is None and embedded.available()[service]):
             server = starter()
-            return Resolved(server.url, "embedded", server.stop)
+            return Resolved(server.url, "embedded", server.stop, server.running)
         if self.mode == "docker" or (self.mode is None and docker.engine_answers()):
             start = {"redis": docker.start_redis, "postgres": docker.start_postgres}[service]
             server = start()
@@ -89,7 +112,7 @@ class Servers:
         mode = self.mode_of("postgres")
         if mode in ("embedded", "resident"):
             server = embedded_postgres.start_standby(primary)
-            return Resolved(server.url, "embedded", server.stop)
+            return Resolved(server.url, "embedded", server.stop, server.running)
         if mode == "docker":
             server = docker.start_standby(primary)
             return Resolved(server.url, "docker", server.stop)

@@ -31,6 +31,9 @@ class EmbeddedServer:
     def port(self) -> int:
         return int(self.url.split("@")[-1].split(":")[1].split("/")[0])
 
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
     def stop(self) -> None:
         process.stop(self.proc, self.stop_signal)
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -8,7 +8,7 @@ longer exists) are removed when a run starts.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
@@ -169,11 +169,11 @@ def is_gone(host: str, pid: int) -> bool:
     return host == HOST and not process.alive(pid)
 
 
-def drop_run(admin: Admin, pid: int) -> list[str]:
-    """Drop what a run of this host that we stopped ourselves (process `pid`) left behind."""
+def _drop_where(admin: Admin, doomed: Callable[[str, int], bool]) -> list[str]:
+    """Drop the suite's databases, then roles, whose (host, pid) is `doomed`; their names."""
     dropped = []
-    for kind, name, host, owner in sorted(suite_objects(admin)):  # databases before roles
-        if host != HOST or owner != pid:
+    for kind, name, host, pid in sorted(suite_objects(admin)):  # databases before roles
+        if not doomed(host, pid):
             continue
         try:
             if kind == "database":
@@ -182,27 +182,18 @@ def drop_run(admin: Admin, pid: int) -> list[str]:
                 drop_role(admin, name)
             dropped.append(name)
         except psycopg.Error:
-            continue
+            continue  # another run is sweeping it at the same moment, or it still owns something
     return dropped
+
+
+def drop_run(admin: Admin, pid: int) -> list[str]:
+    """Drop what a run of this host that we stopped ourselves (process `pid`) left behind."""
+    return _drop_where(admin, lambda host, owner: host == HOST and owner == pid)
 
 
 def sweep_leftovers(admin: Admin, everything: bool = False) -> list[str]:
-    """Drop the databases (then roles) of runs that are provably gone; `everything`: of every run but
-    this one. Returns what was dropped."""
-    dropped = []
-    objects = suite_objects(admin)
-    for kind in ("database", "role"):
-        for k, name, host, pid in objects:
-            if k != kind or (host == HOST and pid == os.getpid()):
-                continue
-            if not (everything or is_gone(host, pid)):
-                continue
-            try:
-                if kind == "database":
-                    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-                else:
-                    drop_role(admin, name)
-                dropped.append(name)
-            except psycopg.Error:
-                continue  # another run is sweeping it at the same moment, or it still owns something
-    return dropped
+    """Drop what runs that are provably gone left behind; `everything`: what any run left, except
+    runs still going on this host (this one included)."""
+    if everything:
+        return _drop_where(admin, lambda host, pid: not (host == HOST and process.alive(pid)))
+    return _drop_where(admin, is_gone)

@@ -149,3 +149,54 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = 10.
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def adopt_orphans() -> bool:
+    """Make this process the one that inherits its descendants' orphans (Linux), so that a process
+    the code under test started and abandoned can still be found, and ended, when the run ends."""
+    if _PRCTL is None:
+        return False
+    return _PRCTL(PR_SET_CHILD_SUBREAPER, 1) == 0
+
+
+def end_descendants(keep: set[int] = frozenset(), grace_s: float = 2.0) -> list[int]:
+    """End every process below this one but `keep` (and their own children): SIGTERM, then SIGKILL.
+
+    Returns the pids that were still running. Zombies left for us are reaped.
+    """
+    me = os.getpid()
+    spared = set(keep)
+    for pid in list(keep):
+        spared |= descendants(pid)
+    targets = [p for p in descendants(me) if p not in spared and alive(p)]
+    for pid in targets:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace_s
+    while any(alive(p) for p in targets) and time.monotonic() < deadline:
+        reap()
+        time.sleep(0.02)
+    for pid in targets:
+        if alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    reap()
+    return targets
+
+
+def reap() -> None:
+    """Collect exited children we adopted (their exit status is nobody's business)."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return

@@ -91,9 +91,12 @@ def make_learner_user(admin: redis.Redis) -> tuple[LearnerUser | None, str | Non
         raise
 
 
-def sweep(admin: redis.Redis) -> None:
-    """Delete the users of runs on this host whose process is gone."""
+def sweep(admin: redis.Redis) -> list[str]:
+    """Delete the users of runs on this host whose process is gone; their names."""
+    gone = []
     for name in admin.acl_users():
         name = name.decode() if isinstance(name, bytes) else name
         if name.startswith(PREFIX) and name[len(PREFIX) :].isdigit() and not process.alive(int(name[len(PREFIX) :])):
             admin.acl_deluser(name)
+            gone.append(name)
+    return gone
