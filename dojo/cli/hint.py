@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 from rich.text import Text
 
 from ..catalog import Kata
+from ..errors import DojoError
 from . import hints
 from .console import fancy, out
 from .context import Context
@@ -48,14 +49,26 @@ def cmd_hint(root: Path, kata: Kata, number: int | None, show_all: bool) -> int:
     return 0
 
 
-HELP = "the kata's next hint (hint 1, then 2, …)"
+HELP = "the next hint of a kata (without one: of the kata you are on, the one `dojo next` runs)"
 
 
 def add_arguments(p: argparse.ArgumentParser, _command: str) -> None:
-    p.add_argument("kata")
+    p.add_argument("kata", nargs="?", help="the kata (default: the first unfinished one)")
     p.add_argument("number", nargs="?", type=int, help="show this hint (default: the next one)")
     p.add_argument("--all", action="store_true", help="show every hint seen so far")
 
 
+def current_kata(ctx: Context) -> Kata:
+    """The kata a learner is on: the first unfinished one, as `dojo next` picks it."""
+    from .progress import all_progress, first_unfinished, read_results
+
+    data, _problem = read_results(ctx.root)
+    following = first_unfinished(all_progress(ctx.katas, data, "katas"))
+    if following is None:
+        raise DojoError("Every available kata is solved: name one, e.g. `dojo hint 03`.")
+    return following.kata
+
+
 def main(ctx: Context) -> int:
-    return cmd_hint(ctx.root, ctx.kata(ctx.args.kata), ctx.args.number, ctx.args.all)
+    kata = ctx.kata(ctx.args.kata) if ctx.args.kata else current_kata(ctx)
+    return cmd_hint(ctx.root, kata, ctx.args.number, ctx.args.all)
