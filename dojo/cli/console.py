@@ -26,7 +26,7 @@ _err: Console | None = None
 def _make(stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 110
-    return Console(theme=THEME, stderr=stderr, width=width, highlight=False, soft_wrap=True)
+    return Console(theme=THEME, stderr=stderr, width=width, highlight=False)
 
 
 def out() -> Console:

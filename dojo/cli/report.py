@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 
 from ..catalog import LEVEL_NAMES, Kata, tests_in
@@ -76,7 +77,7 @@ def summary(kata: Kata, run: ChildRun, root: Path, *, timing: bool = True) -> Re
         return Group(*lines)
     lines.append(Text.assemble((f"{sym('bad')} ", "bad"), (failure.function, "bold"), f"  (level {failure.level})"))
     message = teach(failure.message) or f"{failure.outcome} (see `pytest {kata.target}` for the details)"
-    lines.append(Text("  " + message))
+    lines.append(Padding(Text(message), (0, 0, 0, 2)))  # wrapped at words, every line indented
     lines.append(hint_line(kata, root))
     return Group(*lines)
 
