@@ -205,3 +205,13 @@ class TestWhatARunLeavesBehind:
         assert [t.function for t in ended] == ["test_extend_pushes_the_expiry_for_the_owner"], done.output[-2000:]
         assert [t.outcome for t in done.tests.values()][-3:] == ["not run"] * 3
         assert done.returncode == 3
+
+
+def test_the_tests_that_failed_last_time_can_run_first(child_env, tmp_path):
+    """dojo watch runs first what failed before the save, so its verdict shows at once."""
+    last = "katas/03_lock/test_lock.py::TestEvidence::test_the_lock_keeps_inventory_exact_where_no_lock_oversells"
+    first = tmp_path / "first.txt"
+    first.write_text(last + "\n")
+    run = run_pytest([LOCK_TESTS], impl="solutions", env=child_env, extra=["-p", "no:xdist", f"--dojo-first={first}"])
+    order = list(run.tests)
+    assert order[0] == last and len(order) > 20, order[:3]

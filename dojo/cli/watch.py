@@ -15,7 +15,7 @@ from rich.text import Text
 from ..catalog import Kata
 from ..errors import DojoError
 from ..harness import impl
-from ..outcomes import PASSED, function_of
+from ..outcomes import PASSED, function_of, teach
 from ..runs.warm import warm
 from . import progress, report
 from .console import fancy, out, sym
@@ -81,11 +81,14 @@ def watched_paths(root: Path, kata: Kata, impl_spec: str) -> list[Path]:
 
 
 class Changes:
-    """Prints a test the moment it changes from the previous run (now passing / now failing),
-    so the test you just fixed shows green before the whole kata has run."""
+    """Prints a test the moment it changes from the previous run (now passing / now failing), and,
+    once the tests that failed last time (run first) have all reported, their verdict in one line —
+    so a save shows what it fixed within a second, before the rest of the kata has run."""
 
     def __init__(self) -> None:
         self.previous: dict[str, str] = {}
+        self.first: list[str] = []
+        self._seen: dict[str, dict] = {}
 
     def __call__(self, event: dict) -> None:
         if "result" not in event or not self.previous:
@@ -96,9 +99,40 @@ class Changes:
             out().print(Text(f"{sym('ok')} now passing: {function_of(nodeid)}", "ok"))
         elif outcome != PASSED and before == PASSED:
             out().print(Text(f"{sym('bad')} now failing: {function_of(nodeid)}", "bad"))
+        if nodeid in self.first and nodeid not in self._seen:
+            self._seen[nodeid] = event
+            if len(self._seen) == len(self.first):
+                self._verdict()
+
+    def _verdict(self) -> None:
+        still = [e for e in self._seen.values() if e.get("outcome") != PASSED]
+        fixed = len(self.first) - len(still)
+        if not still:
+            out().print(
+                Text(f"{sym('ok')} all {fixed} test(s) that failed last time pass now; running the rest…", "ok")
+            )
+            return
+        worst = still[0]
+        out().print(
+            Text.assemble(
+                (f"{sym('bad')} {len(still)} of {len(self.first)} that failed last time still fail", "bad"),
+                f" — {function_of(worst['result'])}: {teach(worst.get('message', ''))}",
+            )
+        )
 
     def remember(self, run_tests: dict) -> None:
         self.previous = {n: t.outcome for n, t in run_tests.items()}
+        self.first = [n for n, outcome in self.previous.items() if outcome != PASSED]
+        self._seen = {}
+
+    def first_file(self, folder: Path) -> list[str]:
+        """`--dojo-first FILE` for the next run: what failed last time runs first."""
+        if not self.first:
+            return []
+        path = folder / "watch-first.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(self.first) + "\n")
+        return ["--dojo-first", str(path)]
 
 
 def _next_kata(root: Path, katas: list[Kata], impl_spec: str) -> Kata | None:
@@ -132,7 +166,10 @@ def cmd_watch(root: Path, katas: list[Kata], chosen: Kata | None, impl_spec: str
                     console.print(Rule(f"{stamp} · {what}", style="dim"))
                 console.print(header(kata, impl_spec))
                 watcher.changed.clear()
-                run = run_kata(root, kata, impl_spec, w, cancel=watcher.changed, quiet=True, on_event=changes)
+                first = changes.first_file(root / ".dojo")
+                run = run_kata(
+                    root, kata, impl_spec, w, cancel=watcher.changed, quiet=True, on_event=changes, extra=first
+                )
                 if run.cancelled:  # saved again while running: start over with the newest code
                     saved = watcher.wait()
                     continue

@@ -51,6 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--dojo-results", default=None, help="where to record results (default .dojo/results.json; 'none' to skip)"
     )
+    group.addoption(
+        "--dojo-first", default=None, help="a file of node ids to run first (dojo watch: what failed last time)"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -146,6 +149,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    first = _first(config.getoption("dojo_first"))
+    if first:
+        items.sort(key=lambda item: item.nodeid not in first)  # stable: file order within each part
+
+
+def _first(path: str | None) -> set[str]:
+    if not path:
+        return set()
+    try:
+        return {line.strip() for line in Path(path).read_text().splitlines() if line.strip()}
+    except OSError:
+        return set()
 
 
 # --- friendly failures --------------------------------------------------------------------------
