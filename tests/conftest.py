@@ -10,6 +10,7 @@ import pytest
 from dojo.catalog import PACKAGE_ROOT as ROOT
 from dojo.harness.state import worker_index
 from dojo.runs.child import ChildRun, run_pytest
+from dojo.services import REPLICA
 from dojo.services.redis_isolation import redis_db_url
 
 
@@ -18,13 +19,14 @@ def child_env(dojo_servers) -> dict[str, str]:
     """Environment for a child pytest that uses this worker's servers (URL mode), not its own.
 
     The child gets a Redis database number of its own (8 + worker index), so it never meets
-    the parent's tests.
+    the parent's tests, and the run's replica (kata 17), started here once per worker.
     """
     index = worker_index()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KATAS_"))}
     env["KATAS_SERVICES"] = "url"
     env["KATAS_REDIS_URL"] = redis_db_url(dojo_servers.url("redis").rsplit("/", 1)[0] + "/8", index)
     env["KATAS_POSTGRES_URL"] = dojo_servers.url("postgres")
+    env["KATAS_POSTGRES_REPLICA_URL"] = dojo_servers.url(REPLICA)
     return env
 
 
