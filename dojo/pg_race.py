@@ -165,6 +165,7 @@ class Statement:
     sql: str
     phase: str  # "before" it is sent, "after" its reply
     error: BaseException | None = None
+    server: str = ""  # "host:port" the connection reached (which of a primary and its replica)
 
 
 StatementHook = Callable[[Statement], None]
@@ -199,7 +200,7 @@ class Interposer:
             self.opened += 1
             label = name or f"connection {self.opened}"
             self.statements.setdefault(label, 0)
-        conn._dojo_seen = (self, label)  # type: ignore[attr-defined]
+        conn._dojo_seen = (self, label, f"{conn.info.host}:{conn.info.port}")  # type: ignore[attr-defined]
         conn.__class__ = _interposed_connection(type(conn))
         return conn
 
@@ -212,7 +213,7 @@ class Interposer:
                 self.timeline.append((label, _short(text)))
         for hook in list(self.hooks):
             try:
-                hook(Statement(label, text, phase, error))
+                hook(Statement(label, text, phase, error, conn._dojo_seen[2]))
             except ConnectionCrashed:
                 conn._dojo_crashed = True
                 conn.close()  # the server rolls back what was not committed
