@@ -61,9 +61,8 @@ def not_implemented(excinfo: pytest.ExceptionInfo, root: Path) -> str | None:
         return None
     code = last.tb_frame.f_code
     detail = str(excinfo.value).strip()
-    return f"not implemented yet: {code.co_name}() in {rel(code.co_filename, root)}" + (
-        f" ({detail})" if detail else ""
-    )
+    name = getattr(code, "co_qualname", code.co_name)  # ShardedUsers.__init__, not __init__ (3.11+)
+    return f"not implemented yet: {name}() in {rel(code.co_filename, root)}" + (f" ({detail})" if detail else "")
 
 
 def _last_frame(tb: Any) -> Any:

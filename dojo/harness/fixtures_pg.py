@@ -59,6 +59,30 @@ def make_pg_dsn(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
         _postgres_databases.drop(name)
 
 
+@pytest.fixture(scope="module")
+def module_make_pg_dsn(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
+    """Like make_pg_dsn, for databases a whole test module shares (creating one per test can cost
+    seconds on a loaded machine); the module's tests empty them themselves."""
+    names: list[str] = []
+
+    def make(seed: Any = None) -> str:
+        names.append(_postgres_databases.create(seed))
+        return _postgres_databases.dsn(names[-1])
+
+    yield make
+    for name in names:
+        _postgres_databases.drop(name)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn(_postgres_databases: Any) -> Callable[[str], str]:
+    """pg_admin_dsn(dsn): a superuser conninfo for the same database, for the test's own eyes only
+    (every session in pg_stat_activity); never hand it to the code under test."""
+    import psycopg
+
+    return lambda dsn: _postgres_databases.admin_dsn(psycopg.conninfo.conninfo_to_dict(dsn)["dbname"])
+
+
 @pytest.fixture
 def conn(pg_dsn: str) -> Iterator[Any]:
     """A psycopg Connection to the test's own database: autocommit off, default row factory."""
