@@ -1,8 +1,10 @@
 """What one test's run came to: the one shape the recorder writes, child runs read and dojo shows.
 
 Only "passed" passes. A skipped, errored or missing test earns nothing anywhere — in `dojo list`,
-`dojo grade` and every report — except a test marked `optional` (it needs a tool this machine
-may lack, such as pgbouncer), which is left out of the count when it is skipped.
+`dojo grade` and every report. A test marked `optional` (it needs a tool a machine may lack, such
+as pgbouncer) that skipped is left out of a learner's progress (`dojo list`, `dojo next`); a grade
+still counts it as failed (the grading workflow installs the tools, and a skip must never earn a
+point), so `counted` is for progress only.
 """
 
 from __future__ import annotations

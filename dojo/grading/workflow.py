@@ -78,7 +78,7 @@ jobs:
         uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - name: Install the katas and their servers (from the template)
+{tools}      - name: Install the katas and their servers (from the template)
         run: python -m pip install -e .
       - name: Grade the student's katas
         id: dojo
@@ -116,8 +116,11 @@ def render(
     ref: str,
     points: float = 10,
     timeout_s: float = 20,
+    packages: list[str] | None = None,
 ) -> str:
-    """The workflow for these katas: (folder, name, levels) each, graded in this order."""
+    """The workflow for these katas: (folder, name, levels) each, graded in this order; `packages`:
+    Debian packages some of their tests need (`tools` in the catalog: kata 15's pgbouncer), which a
+    grade needs installed — a skipped test earns nothing there."""
     ids = runner_ids([(name, levels) for _folder, name, levels in levels_by_kata])
     env = "\n".join(f"          {i.upper()}_RESULTS: \"${{{{ steps.dojo.outputs['{i}'] }}}}\"" for i in ids)
     grade = grade_command([folder for folder, _name, _levels in levels_by_kata], points, timeout_s)
@@ -125,7 +128,13 @@ def render(
     header = HEADER.format(first=ids[0] if ids else "", **values)
     if repo == PATTERN_REPO:
         header += PATTERN_NOTE
-    return header + BODY.format(grade=grade, env=env, runners=",".join(ids), **values)
+    tools = ""
+    if packages:
+        tools = (
+            "      - name: Install the tools some tests need\n"
+            f"        run: sudo apt-get update -q && sudo apt-get install -y -q {' '.join(sorted(set(packages)))}\n"
+        )
+    return header + BODY.format(grade=grade, env=env, runners=",".join(ids), tools=tools, **values)
 
 
 if __name__ == "__main__":  # the repository's own .github/workflows/classroom.yml: python -m dojo.grading.workflow
@@ -133,4 +142,5 @@ if __name__ == "__main__":  # the repository's own .github/workflows/classroom.y
     from .template import levels_of
 
     katas = select(load(PACKAGE_ROOT), None)
-    print(render([(k.folder, k.name, levels_of(k)) for k in katas], PATTERN_REPO, "grading"), end="")
+    tools = [t for k in katas for t in k.extra.get("tools", [])]
+    print(render([(k.folder, k.name, levels_of(k)) for k in katas], PATTERN_REPO, "grading", packages=tools), end="")
