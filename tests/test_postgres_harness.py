@@ -313,3 +313,20 @@ def test_pgbouncer_pools_the_tests_connections(pgbouncer_dsn, pg_dsn, conn):
     finally:
         for c in clients:
             c.close()
+
+
+def test_a_standby_streams_through_a_slot_of_its_own_that_goes_with_it():
+    """Without a slot a burst of writes (a seed, kata 14's tables) recycles WAL a busy standby still
+    needs, and it never catches up ('requested WAL segment … has already been removed')."""
+    from dojo.services.embedded_postgres import start_postgres, start_standby
+
+    primary = start_postgres()
+    try:
+        standby = start_standby(primary.url)
+        with psycopg.connect(primary.url, autocommit=True) as p:
+            slots = p.execute("SELECT slot_name, active FROM pg_replication_slots").fetchall()
+            assert len(slots) == 1 and slots[0][1], f"the standby should stream through its own slot: {slots}"
+            standby.stop()
+            assert p.execute("SELECT count(*) FROM pg_replication_slots").fetchone()[0] == 0, "the slot outlived it"
+    finally:
+        primary.stop()

@@ -99,6 +99,7 @@ def start_standby(primary_url: str) -> ContainerServer:
     settings = " ".join(f"-c {arg}" for arg in postgres_args()[1::2])
     script = (
         "pg_basebackup -h 127.0.0.1 -p 5432 -U postgres -D /tmp/standby -R -X stream -c fast --no-sync "
+        "--create-slot --slot katas_docker_standby "
         f"&& chmod 700 /tmp/standby && exec postgres -D /tmp/standby -p {STANDBY_PORT} {settings}"
     )
     container = DockerContainer(POSTGRES_IMAGE).with_kwargs(

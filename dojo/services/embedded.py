@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class EmbeddedServer:
     proc: subprocess.Popen
     workdir: Path
     stop_signal: int = signal.SIGTERM
+    after_stop: Callable[[], None] | None = None  # e.g. a standby drops its replication slot
 
     @property
     def port(self) -> int:
@@ -37,6 +39,9 @@ class EmbeddedServer:
     def stop(self) -> None:
         process.stop(self.proc, self.stop_signal)
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.after_stop is not None:
+            self.after_stop()
+            self.after_stop = None
 
     def keep(self, detached: bool) -> EmbeddedServer:
         """A detached server owns its directory; one that dies with us is stopped at exit."""

@@ -186,13 +186,21 @@ def start_postgres(detached: bool = False) -> EmbeddedServer:
 
 
 def start_standby(primary_url: str, detached: bool = False) -> EmbeddedServer:
-    """A streaming replica of `primary_url`: `pg_basebackup -R`, then a hot standby on its own port."""
+    """A streaming replica of `primary_url`: `pg_basebackup -R`, then a hot standby on its own port.
+
+    It streams through a replication slot of its own, so the primary keeps every WAL segment the
+    standby has not received yet (without one, a burst of writes — a seed, a bulk load — recycles
+    segments a busy standby still needs, and it never catches up); the slot goes with the standby.
+    """
     import psycopg
+
+    from .pg_admin import new_name
 
     runner = _Runner()
     workdir = runner.workdir()
     data = workdir / "data"
     info = psycopg.conninfo.conninfo_to_dict(primary_url)
+    slot = new_name("slot")
     try:
         runner.run(
             "pg_basebackup",
@@ -211,11 +219,29 @@ def start_standby(primary_url: str, detached: bool = False) -> EmbeddedServer:
             "fast",
             "--no-sync",
             "--no-manifest",
+            "--create-slot",
+            "--slot",
+            slot,
         )
     except ServiceUnavailable:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return runner.serve(data, workdir, detached)
+    server = runner.serve(data, workdir, detached)
+    server.after_stop = lambda: drop_slot(primary_url, slot)
+    return server
+
+
+def drop_slot(primary_url: str, slot: str) -> None:
+    """Drop a standby's replication slot, if its primary still runs (else it went with it)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(primary_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+            )
+    except psycopg.OperationalError:
+        pass  # the primary is gone, and its slots with it
 
 
 def wait_for_sessions(url: str, alive: Callable[[], bool], timeout_s: float = READY_TIMEOUT_S) -> bool:

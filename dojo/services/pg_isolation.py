@@ -15,7 +15,7 @@ from psycopg import sql
 
 from . import process
 from .errors import ServiceUnavailable
-from .pg_admin import HOST, Admin, mark, new_name, owner_of, with_db
+from .pg_admin import HOST, HOST_TAG, Admin, mark, new_name, owner_of, with_db
 from .pg_roles import RunRole, drop_role
 
 EXTENSIONS = ("pg_stat_statements", "pg_trgm")
@@ -193,7 +193,18 @@ def drop_run(admin: Admin, pid: int) -> list[str]:
 
 def sweep_leftovers(admin: Admin, everything: bool = False) -> list[str]:
     """Drop what runs that are provably gone left behind; `everything`: what any run left, except
-    runs still going on this host (this one included)."""
+    runs still going on this host (this one included). Replication slots of standbys of runs of
+    this host that are gone go too: a forgotten slot keeps the primary's WAL for ever."""
+    slots = [
+        name
+        for (name,) in admin.execute(
+            "SELECT slot_name FROM pg_replication_slots WHERE NOT active AND slot_name LIKE %s",
+            (f"katas_{HOST_TAG}_%",),
+        )
+        if name.split("_")[2].isdigit() and not process.alive(int(name.split("_")[2]))
+    ]
+    for name in slots:
+        admin.execute("SELECT pg_drop_replication_slot(%s)", (name,))
     if everything:
-        return _drop_where(admin, lambda host, pid: not (host == HOST and process.alive(pid)))
-    return _drop_where(admin, is_gone)
+        return slots + _drop_where(admin, lambda host, pid: not (host == HOST and process.alive(pid)))
+    return slots + _drop_where(admin, is_gone)
