@@ -6,9 +6,12 @@ the write. These helpers make that happen every run instead of now and then.
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -93,6 +96,23 @@ class Background:
 
 def in_background(fn: Callable[[], Any]) -> Background:
     return Background(fn)
+
+
+def eventually(condition: Callable[[], T], timeout_s: float = 2.0, interval_s: float = 0.01) -> T:
+    """Poll `condition()` until its value is truthy or `timeout_s` has passed; return the last value.
+
+    For a state the server reaches on its own shortly after a call returns — a closed connection
+    the server has yet to notice — where checking at once would pass or fail by the machine's
+    load. Code that never reaches the state still fails, after `timeout_s`:
+
+        assert eventually(lambda: r.pubsub_numsub("news") == [("news", 0)]), "stop() left a subscriber"
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval_s)
 
 
 def pythonpath_for(module: Any) -> dict[str, str]:
@@ -323,7 +343,9 @@ def crash_points(
         hook = CrashAfterWrite(k)
         client = make_redis(on_reply=hook, pipelines=True)
         try:
-            run(client)
+            with _dead_clients_say_nothing():
+                run(client)
+                gc.collect()  # pipelines dropped mid-crash try to UNWATCH from __del__: let them, here
         except ClientCrashed:
             pass
         finally:
@@ -334,6 +356,23 @@ def crash_points(
         points.append(point)
         check(point)
     raise AssertionError(f"the code made more than {max_points} writes for one call: is it looping without end?")
+
+
+@contextmanager
+def _dead_clients_say_nothing() -> Iterator[None]:
+    """Ignore ClientCrashed raised where nobody can catch it (a `__del__` cleaning up after the crash)."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, ClientCrashed):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        gc.collect()
+        sys.unraisablehook = previous
 
 
 class AfterFirstUse:

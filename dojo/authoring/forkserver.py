@@ -41,7 +41,6 @@ PRELOAD = (
     "_pytest.python",
     "_pytest.fixtures",
     "_pytest.runner",
-    "pytest_timeout",
     "redis",
     "psycopg",
     "psycopg_pool",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from .mutants import Mutant
 BATCH_ENV = "DOJO_MUTANT_BATCH"
 JOBS = "jobs.json"
 OUTCOMES = "outcomes.json"
+SECONDS = "seconds.json"
 
 
 # --- parent side --------------------------------------------------------------------------------
@@ -53,6 +55,12 @@ def read_outcomes(folder: Path) -> dict[str, dict[str, str]]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def read_seconds(folder: Path) -> dict[str, float]:
+    """Mutant name → seconds its tests took in the batch (to find the slow ones)."""
+    path = folder / SECONDS
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 # --- child side: the pytest plugin --------------------------------------------------------------
 
 
@@ -61,6 +69,7 @@ class _Batch:
         self.folder = folder
         self.jobs: list[dict[str, Any]] = json.loads((folder / JOBS).read_text())
         self.outcomes: dict[str, dict[str, str]] = {}
+        self.seconds: dict[str, float] = {}
         self.current: str | None = None
 
     def schedule(self, items: list[pytest.Item]) -> list[tuple[dict[str, Any], pytest.Item]]:
@@ -108,6 +117,7 @@ class _Batch:
 
     def write(self) -> None:
         (self.folder / OUTCOMES).write_text(json.dumps(self.outcomes))
+        (self.folder / SECONDS).write_text(json.dumps({k: round(v, 3) for k, v in self.seconds.items()}))
 
 
 _batch: _Batch | None = None
@@ -129,14 +139,29 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
             if job["name"] != _batch.current:
                 _batch.current = job["name"]
                 _batch.swap_in(job, session.items)
-            # The next item keeps module-scoped fixtures (seeded tables) alive across mutants.
             nextitem = plan[i + 1][1] if i + 1 < len(plan) else None
-            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            started = time.monotonic()
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=_keeping_module(item, nextitem, session.items))
+            _batch.seconds[job["name"]] = _batch.seconds.get(job["name"], 0.0) + time.monotonic() - started
             if session.shouldstop:
                 break
     finally:
         _batch.write()
     return True
+
+
+def _keeping_module(item: pytest.Item, nextitem: pytest.Item | None, items: list[pytest.Item]) -> pytest.Item | None:
+    """The `nextitem` to tear `item` down for: the next one to run, unless that is `item` itself.
+
+    pytest tears down what `nextitem` does not need. The next test keeps module-scoped fixtures
+    (seeded tables) alive across mutants; but when the next mutant runs the very same test, its
+    function-scoped fixtures must still go, so another test of the same module stands in.
+    """
+    if nextitem is not item:
+        return nextitem
+    return next((other for other in items if other is not item and other.parent is item.parent), None) or next(
+        (other for other in items if other is not item and other.module is item.module), None
+    )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -38,5 +38,8 @@ def get_product_protected(
 
     When many callers (threads or processes) miss the same product at once, only one of them
     calls `load`; the others wait for its answer in the cache, for at most about `wait_s` seconds.
+    Whatever a loader writes to Redis expires by itself, even if its process dies between two
+    commands (the tests kill the client right after each one): a dead loader must never make
+    readers wait, or read stale data, for ever.
     """
     raise NotImplementedError

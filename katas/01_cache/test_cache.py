@@ -19,7 +19,8 @@ import pytest
 from psycopg import sql
 
 from dojo.measure import Comparison, Evidence, count_statements, statement_calls
-from dojo.race import ReadBarrier, in_background, run_concurrently
+from dojo.measure.redis import keys_without_expiry
+from dojo.race import ReadBarrier, crash_points, in_background, run_concurrently
 
 level = pytest.mark.level
 
@@ -138,7 +139,7 @@ def shop(shop_dsn: str) -> Iterator[Shop]:
     s.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def second_server() -> Iterator[Any]:
     """The module under test loaded a second time: another app server, with its own globals.
 
@@ -212,7 +213,7 @@ class TestCore:
 
     def test_a_missing_product_is_cached_too(self, r, shop):
         assert cache.get_product(r, MISSING, shop.load) is None, "a product that does not exist must read as None"
-        assert cache.get_product(r, MISSING, shop.load) is None
+        assert cache.get_product(r, MISSING, shop.load) is None, "a cached miss must still read as None"
         assert shop.loads == 1, (
             "every read of a missing product reached the database: cache the miss too (negative caching), "
             "or anyone can flood the database by asking for ids that do not exist"
@@ -237,7 +238,7 @@ class TestCore:
         assert cache.get_product(r, 7, shop.load) == product and shop.loads == 1, (
             "get_product_protected must fill the same cache (product:{id}) as get_product"
         )
-        assert cache.get_product_protected(r, MISSING, shop.load) is None
+        assert cache.get_product_protected(r, MISSING, shop.load) is None, "a missing product must read as None"
         assert cache.get_product_protected(r, MISSING, shop.load) is None and shop.loads == 2, (
             "get_product_protected must cache misses too"
         )
@@ -296,9 +297,9 @@ class TestExpiryAndEdges:
         with pytest.raises(ConnectionError):
             cache.get_product(r, 7, failing_load)
         with pytest.raises(ConnectionError):
-            cache.get_product_protected(r, 7, failing_load, wait_s=1)
+            cache.get_product_protected(r, 7, failing_load, wait_s=0.3)
         started = time.monotonic()
-        product = cache.get_product_protected(r, 7, shop.load, wait_s=2)
+        product = cache.get_product_protected(r, 7, shop.load, wait_s=1.2)
         took = time.monotonic() - started
         assert product == shop.query(7), "after a failed load, the next read must load the product (not a cached None)"
         assert took < 1.0, (
@@ -313,7 +314,7 @@ class TestExpiryAndEdges:
             stuck.reaches(loading, "get_product_protected never called load on a cold cache")
             started = time.monotonic()
             waiter = in_background(lambda: cache.get_product_protected(r, 7, shop.query, wait_s=0.3))
-            finished = waiter.join(2)
+            finished = waiter.join(1.5)
             took = time.monotonic() - started
             assert finished, "a caller waited for a stuck loader long past wait_s=0.3: stop waiting after wait_s"
             assert took < 1.5, f"a caller with wait_s=0.3 waited {took:.1f} s for a stuck loader"
@@ -322,6 +323,39 @@ class TestExpiryAndEdges:
         finally:
             release.set()
         stuck.result()
+
+    def test_a_client_that_dies_between_any_two_steps_leaves_no_key_without_expiry(self, r, make_redis, shop):
+        # The client is killed right after its 1st write, then (a fresh run) after its 2nd, ...: a
+        # cold read (miss, "I am loading", fill), a protected one, and an update. Whatever it wrote
+        # before dying must go away by itself, or readers wait on a dead loader (or read stale
+        # data) for ever.
+        operations = {
+            "get_product": lambda c: cache.get_product(c, 7, shop.load),
+            "get_product_protected": lambda c: cache.get_product_protected(c, 7, shop.load, wait_s=0.5),
+            "a miss through get_product_protected": lambda c: cache.get_product_protected(c, MISSING, shop.load),
+            "update_product": lambda c: cache.update_product(c, 7, {"name": "Lamp"}, shop.save),
+        }
+        for name, operation in operations.items():
+
+            def setup(name=name) -> None:
+                r.flushdb()
+                if name == "update_product":
+                    cache.get_product(r, 7, shop.load)  # a cached product, then the update
+
+            setup()
+            operation(r)  # a call that finishes: what it leaves without an expiry is by design
+            lasting = set(keys_without_expiry(r))
+
+            def check(point, name=name, lasting=lasting) -> None:
+                immortal = sorted(set(keys_without_expiry(r)) - lasting)
+                assert not immortal, (
+                    f"{name}: the client died {point} and left {immortal} without an expiry (a call that finishes "
+                    "leaves no such key): whatever a loader writes must expire by itself, the 'I am loading' "
+                    "lock too (take it with SET NX PX, in one command)"
+                )
+
+            points = crash_points(make_redis, operation, check, setup=setup)
+            assert points or name == "update_product", f"{name} wrote nothing to Redis on a cold cache"
 
     def test_the_loaders_lock_expires_on_its_own(self, r, make_redis, shop):
         loading, release = threading.Event(), threading.Event()
@@ -373,7 +407,7 @@ class TestConcurrency:
             writer.join(1.0)
         finally:
             go_on.set()
-        assert reader.result()["price_cents"] in (799, 1234)
+        assert reader.result()["price_cents"] in (799, 1234), "the racing reader must get the old or the new price"
         writer.result()
         assert cache.get_product(r, 7, shop.load)["price_cents"] == 1234, (
             "after update_product returned, reads still get the old price: a loader that read the row before "
@@ -408,7 +442,7 @@ class TestConcurrency:
 
         def load(product_id: int) -> dict | None:
             started[product_id].set()
-            overlapped[product_id] = started[15 - product_id].wait(1.5)
+            overlapped[product_id] = started[15 - product_id].wait(1.0)
             return shop.load(product_id)
 
         readers = [

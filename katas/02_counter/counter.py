@@ -25,7 +25,9 @@ def like(r, post_id: str, user_id: str) -> int:
 
     Each user counts at most once per post: liking twice counts once. Where you remember who
     liked what is up to you (the reference keeps it under `likes:{post_id}`); the tests read
-    likes only through like/unlike/likes.
+    likes only through like/unlike/likes. The count stays right even when a client dies between
+    two of its commands (the tests kill it right after each one): no second step may be needed
+    to make it agree with who likes the post.
     """
     raise NotImplementedError
 

@@ -7,7 +7,8 @@ import psycopg
 import pytest
 
 from dojo.measure import ServerTime, postgres_server_time, redis_server_time
-from dojo.race import ReadBarrier, chain, pause_after, run_concurrently
+from dojo.measure.redis import keys_without_expiry
+from dojo.race import ReadBarrier, chain, crash_points, pause_after, run_concurrently
 
 level = pytest.mark.level
 
@@ -43,7 +44,7 @@ class TestCore:
         assert [counter.record_view(r, "home") for _ in range(3)] == [1, 2, 3], (
             "record_view must return the page's total after counting this view"
         )
-        assert counter.views(r, "home") == 3
+        assert counter.views(r, "home") == 3, "views must return the total recorded so far"
 
     def test_a_page_never_viewed_has_zero_views(self, r):
         assert counter.views(r, "never-seen") == 0, "views of an unknown page must be 0 (an int), not None"
@@ -55,9 +56,9 @@ class TestCore:
         assert r.get("views:home") == "3", "the total of page `home` must be stored at key views:home"
 
     def test_a_like_counts_and_returns_the_new_count(self, r):
-        assert counter.like(r, "post-1", "ann") == 1
+        assert counter.like(r, "post-1", "ann") == 1, "the first like of a post must return 1"
         assert counter.like(r, "post-1", "bob") == 2, "like must return the post's like count after the call"
-        assert counter.likes(r, "post-1") == 2
+        assert counter.likes(r, "post-1") == 2, "likes must return how many users like the post"
         assert counter.likes(r, "post-2") == 0, "a post nobody liked has 0 likes (an int)"
 
     def test_a_double_like_counts_once(self, r):
@@ -65,13 +66,13 @@ class TestCore:
         assert counter.like(r, "post-1", "ann") == 1, (
             "ann liked post-1 twice and it counted twice: remember who liked (a set), not just how many"
         )
-        assert counter.likes(r, "post-1") == 1
+        assert counter.likes(r, "post-1") == 1, "a double like must count once in likes() too"
 
     def test_unlike_takes_a_like_back(self, r):
         counter.like(r, "post-1", "ann")
         counter.like(r, "post-1", "bob")
         assert counter.unlike(r, "post-1", "ann") == 1, "unlike must return the count after the call"
-        assert counter.likes(r, "post-1") == 1
+        assert counter.likes(r, "post-1") == 1, "after one of two likes was taken back, likes() must say 1"
         assert counter.like(r, "post-1", "ann") == 2, "a user who unliked may like again"
 
     def test_unlike_of_a_post_you_did_not_like_changes_nothing(self, r):
@@ -80,7 +81,9 @@ class TestCore:
             "bob never liked post-1, yet his unlike removed a like: only a user who liked may take it back"
         )
         assert counter.unlike(r, "post-2", "bob") == 0, "unliking a post nobody liked must leave it at 0, not -1"
-        assert (counter.likes(r, "post-1"), counter.likes(r, "post-2")) == (1, 0)
+        assert (counter.likes(r, "post-1"), counter.likes(r, "post-2")) == (1, 0), (
+            "stray unlikes must leave every post's count as it was"
+        )
 
     def test_allow_lets_limit_calls_through_then_refuses(self, r):
         answers = [counter.allow(r, "client-1", 5, 60, 1000.0 + i) for i in range(7)]
@@ -91,7 +94,7 @@ class TestCore:
     def test_clients_are_limited_separately(self, r):
         for i in range(3):
             counter.allow(r, "client-1", 3, 60, 1000.0 + i)
-        assert counter.allow(r, "client-1", 3, 60, 1005.0) is False
+        assert counter.allow(r, "client-1", 3, 60, 1005.0) is False, "the 4th call with limit 3 must be refused"
         assert counter.allow(r, "client-2", 3, 60, 1005.0) is True, (
             "client-1 used up its limit and client-2 was refused: each client has its own counter"
         )
@@ -143,7 +146,7 @@ class TestWindowsAndEdges:
 
     def test_unlike_twice_or_without_a_like_never_goes_below_zero(self, r):
         counter.like(r, "post-1", "ann")
-        assert counter.unlike(r, "post-1", "ann") == 0
+        assert counter.unlike(r, "post-1", "ann") == 0, "unliking the only like must leave 0"
         assert counter.unlike(r, "post-1", "ann") == 0, "a second unlike must change nothing: the count went below 0"
         for user in ["bob", "cy", "dee"]:
             counter.unlike(r, "post-1", user)
@@ -216,27 +219,51 @@ class TestConcurrency:
             "the check and the increment must be one atomic step (decide on INCR's reply)"
         )
 
-    def test_no_rate_counter_ever_lives_without_an_expiry(self, make_redis):
-        # After every reply the learner's client gets, another client looks at the server. If the
-        # client died right there (after INCR, before EXPIRE), a counter without a TTL would be
-        # left behind and the client would be limited for ever.
-        watcher = make_redis()
-        seen_immortal: list[tuple[str, str]] = []
+    def test_no_rate_counter_ever_lives_without_an_expiry(self, r, make_redis):
+        # The client is killed right after its 1st write, then (a fresh run) after its 2nd, ...: a
+        # client dying after INCR and before EXPIRE leaves a counter without a TTL, and its owner
+        # limited for ever once it reaches the limit.
+        def check(point) -> None:
+            immortal = keys_without_expiry(r, "rate:*")
+            assert not immortal, (
+                f"the client died {point} and left {immortal} without an expiry: give the counter its expiry in "
+                "the same atomic step as its first increment (MULTI/EXEC or a Lua script)"
+            )
 
-        def inspect(command: str, args: tuple) -> None:
-            for key in watcher.scan_iter("rate:*"):
-                if watcher.ttl(key) == -1:
-                    seen_immortal.append((command, key))
+        for calls_before in (0, 2):  # the window's first call, and a later one
 
-        client = make_redis(on_reply=inspect)
-        for i in range(4):
-            counter.allow(client, "client-1", 3, 60, 1000.0 + i)
-            counter.allow(client, f"client-{i + 2}", 3, 60, 1000.0)
-        assert not seen_immortal, (
-            f"after {seen_immortal[0][0]}, {seen_immortal[0][1]} existed without an expiry: set it in the same "
-            "atomic step as the first increment (MULTI/EXEC or a Lua script)"
-        )
-        assert all(watcher.ttl(k) > 0 for k in watcher.scan_iter("rate:*")), "every window counter must expire"
+            def setup(calls_before=calls_before) -> None:
+                r.flushdb()
+                for i in range(calls_before):
+                    counter.allow(r, "client-1", 3, 60, 1000.0 + i)
+
+            points = crash_points(make_redis, lambda c: counter.allow(c, "client-1", 3, 60, 1005.0), check, setup=setup)
+            assert points, "allow wrote nothing: it must count the call in Redis"
+        counter.allow(r, "client-9", 3, 60, 1000.0)
+        assert all(r.ttl(k) > 0 for k in r.scan_iter("rate:*")), "every window counter must expire"
+
+    def test_a_client_that_dies_mid_like_or_unlike_leaves_the_count_right(self, r, make_redis):
+        # The client is killed right after each write of a like (or unlike) in turn. Whatever it
+        # managed to do, the post's count must still be the number of users who like it: a set
+        # of likers and a separate counter updated in a second command drift apart for ever.
+        def check(point) -> None:
+            liked = counter.like(r, "post-1", "ann")  # ann likes it now, whatever the crash left
+            unliked = counter.unlike(r, "post-1", "ann")
+            assert (liked, unliked, counter.likes(r, "post-1")) == (2, 1, 1), (
+                f"after a client died {point}, ann's like then unlike returned {liked} and {unliked} (expected 2 "
+                "and 1: bob and ann, then bob): the count drifted from the set of users who like the post. Let "
+                "the set be the count (SCARD), or change both in one atomic step"
+            )
+
+        for name, call, likers in (("like", counter.like, ["bob"]), ("unlike", counter.unlike, ["bob", "ann"])):
+
+            def setup(likers=likers) -> None:
+                r.flushdb()
+                for user in likers:
+                    counter.like(r, "post-1", user)
+
+            points = crash_points(make_redis, lambda c, call=call: call(c, "post-1", "ann"), check, setup=setup)
+            assert points, f"{name} wrote nothing: it must change the post's likes in Redis"
 
 
 @level(4)

@@ -19,17 +19,26 @@ def acquire(r, name: str, ttl_ms: int) -> str | None:
 
     On success the key `name` holds a fresh, unguessable token and expires after `ttl_ms`
     milliseconds; return that token. If somebody else holds the lock, return None.
+    The lock never exists without its expiry, not even for a moment: the tests kill the client
+    right after each command it sends, and a holder that dies must never block others for ever.
     """
     raise NotImplementedError
 
 
 def release(r, name: str, token: str) -> bool:
-    """Free the lock, but only if `token` still owns it. Return True if it was freed."""
+    """Free the lock, but only if `token` still owns it. Return True if it was freed.
+
+    The check and the delete are one atomic step: the lock may expire and be taken by someone
+    else right after any command you send, and their lock must survive your release.
+    """
     raise NotImplementedError
 
 
 def extend(r, name: str, token: str, ttl_ms: int) -> bool:
-    """Push the lock's expiry to `ttl_ms` from now, only if `token` still owns it. Return True if so."""
+    """Push the lock's expiry to `ttl_ms` from now, only if `token` still owns it. Return True if so.
+
+    Like `release`, check and act in one atomic step.
+    """
     raise NotImplementedError
 
 

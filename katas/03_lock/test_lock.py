@@ -9,35 +9,43 @@ import lock
 import pytest
 
 from dojo.measure import count_commands
-from dojo.race import ReadBarrier, pause_after, run_concurrently
+from dojo.measure.redis import keys_without_expiry
+from dojo.race import AfterFirstUse, ReadBarrier, crash_points, pause_after, run_concurrently
 
 level = pytest.mark.level
 
 
 def wait_until_gone(r, key: str, timeout_s: float = 3.0) -> None:
-    """Let a key expire for real (the server's clock, not a mocked one)."""
+    """Let a key expire for real (the server's clock, not a mocked one); fail at once if it cannot."""
+    assert r.pttl(key) != -1, f"{key} was stored without a TTL: it would never expire (set it with SET NX PX)"
     deadline = time.monotonic() + timeout_s
     while r.exists(key):
-        assert time.monotonic() < deadline, f"{key} never expired: it was stored without a TTL"
+        assert time.monotonic() < deadline, f"{key} had not expired {timeout_s:.0f} s after its TTL"
         time.sleep(0.01)
 
 
-def taken_over_right_after_the_check(make_redis, ttl_ms: int):
-    """A client whose first GET reply is followed by the lock expiring and another client taking it.
+def taken_over_right_after_the_check(make_redis, ttl_ms: int) -> tuple[object, AfterFirstUse]:
+    """A client after whose first command on lock:report the lock expires and another client takes it.
 
-    Returns (client, taken): taken["token"] is the new owner's token once that happened. A
-    check-then-act release/extend acts on the new owner's lock; an atomic one never sends a
-    separate GET, or (WATCH/MULTI) sees the change and gives up.
+    Whatever the code reads first — GET, GETEX, WATCH, a read inside a pipeline, or a script that
+    does it all — the take-over comes right after that reply: the gap between a check and the act.
+    `hook.result` is the new owner's token; `hook.acted_after` counts what the code sent afterwards
+    (0: its first command was also its last, an atomic script, so it finished before the take-over).
     """
     other = make_redis()
-    taken: dict[str, str | None] = {}
 
-    def expire_and_take_over(command: str, args: tuple) -> None:
-        if command == "GET" and not taken:
-            other.delete("lock:report")
-            taken["token"] = lock.acquire(other, "lock:report", ttl_ms)
+    def expire_and_take_over() -> str | None:
+        other.delete("lock:report")
+        return lock.acquire(other, "lock:report", ttl_ms)
 
-    return make_redis(on_reply=expire_and_take_over), taken
+    hook = AfterFirstUse("lock:report", expire_and_take_over)
+    return make_redis(on_reply=hook, pipelines=True), hook
+
+
+def holding(manager) -> None:
+    """Enter and leave a context manager (a `with` block that does nothing)."""
+    with manager:
+        pass
 
 
 def naive_buy(r, sku: str, quantity: int = 1) -> bool:
@@ -96,7 +104,7 @@ class TestCore:
 
     def test_buy_sells_while_stock_lasts(self, r):
         r.set("stock:sku-1", 3)
-        assert lock.buy(r, "sku-1", 2) is True
+        assert lock.buy(r, "sku-1", 2) is True, "with 3 in stock, buying 2 must succeed and return True"
         assert int(r.get("stock:sku-1")) == 1, "buy must decrement stock:{sku} by the quantity sold"
         assert lock.buy(r, "sku-1", 2) is False, "buy must refuse when fewer than `quantity` items are left"
         assert int(r.get("stock:sku-1")) == 1, "a refused buy must leave the stock unchanged"
@@ -147,7 +155,7 @@ class TestExpiryAndOwnership:
     def test_extend_does_not_recreate_an_expired_lock(self, r):
         token = lock.acquire(r, "lock:report", 100)
         wait_until_gone(r, "lock:report")
-        assert lock.extend(r, "lock:report", token, 10_000) is False
+        assert lock.extend(r, "lock:report", token, 10_000) is False, "extending an expired lock must return False"
         assert not r.exists("lock:report"), (
             "extend recreated a lock that had expired: only an existing owner may extend"
         )
@@ -171,7 +179,7 @@ class TestExpiryAndOwnership:
         later.start()
         try:
             with lock.locked(r, "lock:report", wait_s=5) as mine:
-                assert r.get("lock:report") == mine
+                assert r.get("lock:report") == mine, "once the holder released, locked() must take the lock itself"
         finally:
             later.cancel()
             later.join()
@@ -203,28 +211,65 @@ class TestConcurrency:
         )
 
     def test_release_checks_and_deletes_in_one_atomic_step(self, r, make_redis):
-        slow, taken = taken_over_right_after_the_check(make_redis, ttl_ms=10_000)
+        slow, takeover = taken_over_right_after_the_check(make_redis, ttl_ms=10_000)
         token = lock.acquire(r, "lock:report", 10_000)
         released = lock.release(slow, "lock:report", token)
-        if taken:
-            assert r.get("lock:report") == taken["token"], (
-                "release deleted a lock another client took after its check: compare-and-delete must be atomic (Lua or WATCH/MULTI)"
-            )
-            assert released is False, "release must report False when the lock was no longer ours"
+        assert takeover.fired, "release never touched lock:report"
+        assert r.get("lock:report") == takeover.result, (
+            "release deleted a lock another client took right after its check: compare-and-delete must be one "
+            "atomic step (a Lua script, or WATCH/MULTI), whatever command does the check"
+        )
+        if takeover.acted_after:
+            assert released is False, "release must report False when the lock was no longer ours by the time it acted"
         else:
-            assert released is True and not r.exists("lock:report")
+            assert released is True, "release freed our lock in one atomic step before the take-over: it must say True"
 
     def test_extend_checks_and_expires_in_one_atomic_step(self, r, make_redis):
-        slow, taken = taken_over_right_after_the_check(make_redis, ttl_ms=600_000)
+        slow, takeover = taken_over_right_after_the_check(make_redis, ttl_ms=600_000)
         token = lock.acquire(r, "lock:report", 10_000)
         extended = lock.extend(slow, "lock:report", token, 1_000)
-        if taken:
-            assert r.pttl("lock:report") > 300_000, (
-                "extend changed the TTL of a lock another client took after its check: compare-and-expire must be atomic"
-            )
-            assert extended is False
+        assert takeover.fired, "extend never touched lock:report"
+        assert r.get("lock:report") == takeover.result and r.pttl("lock:report") > 300_000, (
+            "extend changed the TTL of a lock another client took right after its check: compare-and-expire must "
+            "be one atomic step (a Lua script, or WATCH/MULTI), whatever command does the check"
+        )
+        if takeover.acted_after:
+            assert extended is False, "extend must report False when the lock was no longer ours by the time it acted"
         else:
-            assert extended is True and r.pttl("lock:report") <= 1_000
+            assert extended is True, (
+                "extend pushed our expiry in one atomic step before the take-over: it must say True"
+            )
+
+    def test_a_client_that_dies_between_any_two_steps_leaves_no_lock_without_expiry(self, r, make_redis):
+        # The client is killed right after its 1st write, then (a fresh run) after its 2nd, ...: a
+        # lock taken with one command and given its TTL with another never expires if the holder
+        # dies in between — the very crash the TTL is there for.
+        held: dict[str, str | None] = {}
+
+        def setup() -> None:
+            r.flushdb()
+            r.set("stock:sku-1", 5)
+            held["token"] = lock.acquire(make_redis(), "lock:held", 10_000)
+
+        operations = {
+            "acquire": lambda c: lock.acquire(c, "lock:report", 10_000),
+            "locked": lambda c: holding(lock.locked(c, "lock:report", wait_s=1)),
+            "extend": lambda c: lock.extend(c, "lock:held", held["token"], 20_000),
+            "buy": lambda c: lock.buy(c, "sku-1", 2),
+        }
+        for name, operation in operations.items():
+
+            def check(point, name=name) -> None:
+                immortal = keys_without_expiry(r, "lock:*")
+                assert not immortal, (
+                    f"{name}: the client died {point} and left {immortal} without an expiry, a lock no one can "
+                    "ever take again. Take the lock and set its TTL in one command (SET NX PX)"
+                )
+                assert int(r.get("stock:sku-1")) >= 3, f"{name}: a crashed buyer sold more than it asked for"
+
+            points = crash_points(make_redis, operation, check, setup=setup)
+            if name == "acquire":
+                assert points, "acquire wrote nothing: it must take the lock with a write (SET NX PX)"
 
     def test_20_concurrent_buyers_of_5_items_sell_exactly_5(self, r, make_redis):
         r.set("stock:sku-1", 5)
@@ -235,7 +280,7 @@ class TestConcurrency:
         assert sum(sold) == 5, (
             f"{sum(sold)} of 5 items were sold: the read and the decrement must happen under lock:{{sku}}"
         )
-        assert int(r.get("stock:sku-1")) == 0
+        assert int(r.get("stock:sku-1")) == 0, "5 items sold must leave stock:sku-1 at 0, never below"
 
     def test_locked_serialises_a_read_modify_write(self, r, make_redis):
         r.set("counter", 0)
@@ -267,7 +312,7 @@ class TestEvidence:
             f"commands sent while waiting {wait_s} s for a held lock",
             counts.total,
             "",
-            detail=f"{counts.total} with backoff vs {spinning.total} spinning",
+            detail=f"locked() sent {counts.total}; a client retrying at once, without pausing, sent {spinning.total}",
         )
         # A spinner sends as many commands as the machine allows; at most a third of that, or
         # 20 (one attempt per 25 ms), is a client that pauses — whatever the machine's speed.

@@ -11,7 +11,7 @@ import job_queue
 import pytest
 
 from dojo.measure import count_commands
-from dojo.race import ReadBarrier, in_background, run_concurrently
+from dojo.race import ReadBarrier, crash_points, in_background, run_concurrently
 
 level = pytest.mark.level
 
@@ -114,7 +114,9 @@ class TestCore:
         assert job_queue.work_one(r, "emails", calls) == job_id, "work_one must return the id of the job it did"
         assert calls.payloads == [{"to": "ada@example.com"}], "the handler must be called once, with the payload"
         assert r.llen("queue:emails:processing") == 0, "a job done successfully must leave the processing list"
-        assert job_queue.pending(r, "emails") == 0 and job_queue.dead_letters(r, "emails") == []
+        assert job_queue.pending(r, "emails") == 0 and job_queue.dead_letters(r, "emails") == [], (
+            "a job done successfully is neither waiting nor dead"
+        )
 
     def test_work_one_returns_none_when_no_job_comes(self, r):
         calls = Calls()
@@ -180,9 +182,31 @@ class TestOrderRetriesAndRecovery:
             "before): a worker blocked on the list wakes up the moment a job arrives"
         )
 
+    def test_a_high_job_that_arrives_while_the_worker_waits_is_taken_at_once(self, r, make_redis):
+        # Both lists are empty, so the worker waits. A worker blocked on the normal list for its whole
+        # timeout is deaf to a high job that arrives meanwhile: block on both, or in short slices.
+        producer = make_redis()
+        enqueued_at: list[float] = []
+        started_at: list[float] = []
+
+        def produce() -> None:
+            time.sleep(0.2)
+            enqueued_at.append(time.monotonic())
+            job_queue.enqueue(producer, "emails", {"n": 1}, priority="high")
+
+        producing = in_background(produce)
+        job_id = job_queue.work_one(r, "emails", lambda payload: started_at.append(time.monotonic()), timeout_s=1.5)
+        producing.result()
+        assert job_id is not None, "a high job enqueued while work_one waited was not taken within timeout_s"
+        lag = started_at[0] - enqueued_at[0]
+        assert lag < 0.5, (
+            f"the high job waited {lag:.2f} s after it was enqueued: while waiting, keep listening to the high "
+            "list too (block on both lists, or block in slices of ~0.1 s and look at both between them)"
+        )
+
     def test_work_one_gives_up_after_timeout_s(self, r):
         began = time.monotonic()
-        assert job_queue.work_one(r, "emails", Calls(), timeout_s=0.3) is None
+        assert job_queue.work_one(r, "emails", Calls(), timeout_s=0.3) is None, "with no job, work_one returns None"
         waited = time.monotonic() - began
         assert 0.25 <= waited < 1.5, f"with timeout_s=0.3, work_one returned after {waited:.2f} s: wait about timeout_s"
 
@@ -198,8 +222,10 @@ class TestOrderRetriesAndRecovery:
             f"a failed job must go back on its queue with attempts + 1; queue:emails:normal holds {job}"
         )
         assert r.llen("queue:emails:processing") == 0, "a failed job must leave the processing list when it is requeued"
-        assert job_queue.work_one(r, "emails", calls, max_attempts=3) == job_id
-        assert job_queue.work_one(r, "emails", calls, max_attempts=3) == job_id
+        for _ in range(2):
+            assert job_queue.work_one(r, "emails", calls, max_attempts=3) == job_id, (
+                "the requeued job must be taken again by the next work_one"
+            )
         assert calls.count == 3, f"the handler ran {calls.count} times: two failures, then one success"
         assert all(r.llen(f"queue:emails:{part}") == 0 for part in PARTS), (
             f"after the third try succeeded the job must be gone; lists: {[(p, r.llen(f'queue:emails:{p}')) for p in PARTS]}"
@@ -223,7 +249,7 @@ class TestOrderRetriesAndRecovery:
                 f"with max_attempts={max_attempts} the handler ran {calls.count} times: "
                 "a job gets exactly max_attempts tries, then goes to the dead letters"
             )
-            assert done == [job_id] * max_attempts
+            assert done == [job_id] * max_attempts, "every try must return the poison job's id"
             dead = job_queue.dead_letters(r, name)
             assert [j["id"] for j in dead] == [job_id] and dead[0]["payload"] == {"to": "nobody@invalid"}, (
                 f"the poison job must end in queue:{name}:dead, payload intact; dead_letters() = {dead}"
@@ -246,7 +272,9 @@ class TestOrderRetriesAndRecovery:
         )
         calls = Calls()
         assert job_queue.work_one(make_redis(), "emails", calls) == job_id, "another worker must get the recovered job"
-        assert calls.payloads == [{"to": "ada@example.com"}]
+        assert calls.payloads == [{"to": "ada@example.com"}], (
+            "the recovered job must reach the handler with its payload"
+        )
         assert all(r.llen(f"queue:emails:{part}") == 0 for part in PARTS), "the recovered job, once done, must be gone"
 
     def test_recover_moves_every_crashed_job_back_exactly_once(self, r):
@@ -305,7 +333,9 @@ class TestConcurrencyAndCrashes:
         assert not twice, f"jobs {twice[:10]} were done more than once: taking a job must be one atomic command"
         assert not missing, f"jobs {missing[:10]} were never done"
         assert len(by_worker) >= 2, f"one worker did everything ({dict(by_worker)}): the others never got a job"
-        assert r.llen("queue:emails:processing") == 0 and job_queue.pending(r, "emails") == 0
+        assert r.llen("queue:emails:processing") == 0 and job_queue.pending(r, "emails") == 0, (
+            "after 200 jobs were done, nothing may be waiting or left in processing"
+        )
 
     def test_a_crash_right_after_the_take_loses_nothing(self, r, make_redis):
         for priority in ("high", "normal"):
@@ -330,6 +360,80 @@ class TestConcurrencyAndCrashes:
         assert crash_when_lost(r, make_redis, max_attempts=1) == ["dead"], (
             "after its only allowed failure (max_attempts=1) the job must be in the dead letters"
         )
+
+    def test_a_job_finished_out_of_order_acknowledges_itself_not_another(self, r, make_redis):
+        first = job_queue.enqueue(r, "emails", {"n": 1})
+        second = job_queue.enqueue(r, "emails", {"n": 2})
+        # Worker A takes the first job and is still busy with it when worker B takes the second
+        # and finishes first. Then A's process dies: its job must still be in processing.
+        a_busy, b_done = threading.Event(), threading.Event()
+
+        def slow_then_crash(payload: dict) -> None:
+            a_busy.set()
+            b_done.wait(5)
+            raise WorkerCrash("worker A was killed while busy")
+
+        worker_a = in_background(lambda: job_queue.work_one(make_redis(), "emails", slow_then_crash))
+        worker_a.reaches(a_busy, "worker A never started on the first job")
+        done = job_queue.work_one(make_redis(), "emails", Calls())
+        b_done.set()
+        with pytest.raises(WorkerCrash):
+            worker_a.result()
+        assert done == second, f"worker B must have done the second job, it did {done}"
+        assert where_is(r, "emails", second) == [], "worker B finished the second job: it must leave processing"
+        assert where_is(r, "emails", first) == ["processing"], (
+            f"worker A died with the first job, which is now in {where_is(r, 'emails', first) or 'no list: lost'}: "
+            "finishing a job must remove THAT job from processing (LREM of its own JSON), not whichever job "
+            "was taken first (RPOP): with several workers, jobs finish in another order than they started"
+        )
+        assert job_queue.recover(r, "emails") == 1, "recover must bring back the one job worker A left in processing"
+        calls = Calls()
+        drain(r, "emails", calls)
+        assert calls.order() == [1], f"after recover only worker A's job is left to do, got {calls.order()}"
+
+    def test_a_worker_that_dies_between_any_two_steps_loses_no_job(self, r, make_redis):
+        # The worker is killed right after its 1st write, then (a fresh run) after its 2nd, ...:
+        # taking, finishing, retrying, dead-lettering and recovering a job. At no crash point may a
+        # job be in no list, unless its handler had returned (it was done).
+        ids: list[str] = []
+        calls = Calls()
+
+        def fresh(jobs: int) -> None:
+            r.flushdb()
+            calls.payloads.clear()
+            ids[:] = [job_queue.enqueue(r, "emails", {"n": n}, priority=("normal", "high")[n % 2]) for n in range(jobs)]
+
+        def crashed_twice() -> None:  # two jobs left in processing by workers that died mid-job
+            fresh(2)
+            for _ in range(2):
+                with pytest.raises(WorkerCrash):
+                    job_queue.work_one(r, "emails", Calls(fail_times=1, error=WorkerCrash))
+
+        scenarios = {
+            "a job that succeeds": (lambda: fresh(1), lambda c: job_queue.work_one(c, "emails", calls)),
+            "a failed job retried": (
+                lambda: fresh(1),
+                lambda c: job_queue.work_one(c, "emails", Calls(fail_times=1), max_attempts=3),
+            ),
+            "a failed job dead-lettered": (
+                lambda: fresh(1),
+                lambda c: job_queue.work_one(c, "emails", Calls(fail_times=1), max_attempts=1),
+            ),
+            "recover": (crashed_twice, lambda c: job_queue.recover(c, "emails")),
+        }
+        for scenario, (setup, run) in scenarios.items():
+
+            def check(point, scenario=scenario) -> None:
+                lost = [job_id for job_id in ids if not where_is(r, "emails", job_id)]
+                if scenario == "a job that succeeds" and calls.count:
+                    return  # the handler returned: the job was done, acknowledging it may remove it
+                assert not lost, (
+                    f"{scenario}: the worker died {point} and {len(lost)} job(s) are in no list — lost. Every "
+                    "move of a job between lists must be one atomic step (LMOVE, MULTI/EXEC or a script)"
+                )
+
+            points = crash_points(make_redis, run, check, setup=setup)
+            assert points, f"{scenario}: the worker wrote nothing to Redis"
 
 
 def crash_once_taken(make_redis, name: str, job_id: str, priority: str) -> str:

@@ -17,8 +17,9 @@ def add_score(r, player: str, points: float, day: date) -> float:
     """Add `points` to `player`'s total on the global board `lb:global` and on the daily board
     `lb:daily:{day}`.
 
-    Daily boards expire: after this call the daily board's TTL is > 0 and at most 8 days.
-    Return the player's new global total.
+    Daily boards expire: after this call the daily board's TTL is > 0 and at most 8 days, and no
+    daily board ever exists without one, even when the client dies between two of its commands
+    (the tests kill it right after each one). Return the player's new global total.
     """
     raise NotImplementedError
 

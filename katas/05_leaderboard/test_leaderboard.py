@@ -11,7 +11,8 @@ import leaderboard
 import pytest
 
 from dojo.measure import count_commands, traffic_client
-from dojo.race import ReadBarrier, pause_after, run_concurrently
+from dojo.measure.redis import keys_without_expiry
+from dojo.race import ReadBarrier, crash_points, pause_after, run_concurrently
 
 level = pytest.mark.level
 
@@ -114,7 +115,7 @@ def check_around(got, board: dict[str, float], player: str, k: int, what: str) -
 @level(1)
 class TestCore:
     def test_add_score_returns_the_new_global_total(self, r):
-        assert leaderboard.add_score(r, "alice", 10, TODAY) == 10.0
+        assert leaderboard.add_score(r, "alice", 10, TODAY) == 10.0, "a first score of 10 makes a global total of 10.0"
         assert leaderboard.add_score(r, "alice", 5, TODAY) == 15.0, "add_score must ADD to the total, not replace it"
         assert leaderboard.add_score(r, "alice", 2.5, TODAY - timedelta(days=1)) == 17.5, (
             "add_score returns the GLOBAL total, over all days"
@@ -128,8 +129,10 @@ class TestCore:
         assert r.zscore(f"lb:daily:{TODAY.isoformat()}", "alice") == 10, (
             "lb:daily:{YYYY-MM-DD} must hold only the points scored that day"
         )
-        assert r.zscore(f"lb:daily:{(TODAY - timedelta(days=1)).isoformat()}", "alice") == 7
-        assert r.zscore(f"lb:daily:{TODAY.isoformat()}", "bob") == 3
+        assert r.zscore(f"lb:daily:{(TODAY - timedelta(days=1)).isoformat()}", "alice") == 7, (
+            "a score counts on the board of the day it was given, lb:daily:{YYYY-MM-DD}"
+        )
+        assert r.zscore(f"lb:daily:{TODAY.isoformat()}", "bob") == 3, "each day's board holds that day's points"
 
     def test_the_global_top_matches_a_sorted_oracle(self, r):
         play = Scores(r, seed=5)
@@ -247,6 +250,40 @@ class TestEdges:
         leaderboard.add_score(r, "bob", 1, TODAY)
         assert 0 < r.ttl(key) <= EIGHT_DAYS_S, "the board lost its expiry after the next score"
 
+    def test_a_client_that_dies_between_any_two_steps_leaves_no_board_without_expiry(self, r, make_redis):
+        # The client is killed right after its 1st write, then (a fresh run) after its 2nd, ...: a
+        # daily board given its expiry in a separate command lives for ever if the client dies in
+        # between; a weekly sum's scratch key likewise; and no daily board may change.
+        def setup() -> None:
+            r.flushdb()
+            for i, day in enumerate(DAYS):
+                board_of(r, {"ann": 10 + i, "bob": 5 * i}, day)
+
+        operations = {
+            "add_score": lambda c: leaderboard.add_score(c, "alice", 10, DAYS[-1] + timedelta(days=1)),  # a new board
+            "weekly_top": lambda c: leaderboard.weekly_top(c, 3, WEEK),
+        }
+        for name, operation in operations.items():
+            setup()
+            operation(r)  # a call that finishes: what it leaves without an expiry is by design (lb:global)
+            lasting = set(keys_without_expiry(r))
+            setup()
+            boards = {day: r.zrange(f"lb:daily:{day.isoformat()}", 0, -1, withscores=True) for day in DAYS}
+
+            def check(point, name=name, lasting=lasting, boards=boards) -> None:
+                immortal = sorted(set(keys_without_expiry(r)) - lasting)
+                assert not immortal, (
+                    f"{name}: the client died {point} and left {immortal} without an expiry: give a daily board its "
+                    "expiry in the same atomic step as its score (MULTI/EXEC or a script)"
+                )
+                if name == "weekly_top":
+                    changed = [
+                        d for d in DAYS if r.zrange(f"lb:daily:{d.isoformat()}", 0, -1, withscores=True) != boards[d]
+                    ]
+                    assert not changed, f"weekly_top: the client died {point} and the boards of {changed} had changed"
+
+            crash_points(make_redis, operation, check, setup=setup)
+
     def test_weekly_top_leaves_the_daily_boards_unchanged(self, r):
         play = Scores(r, seed=12)
         before = {day: r.zrange(f"lb:daily:{day.isoformat()}", 0, -1, withscores=True) for day in DAYS}
@@ -289,7 +326,9 @@ class TestEdges:
             f"three players tied for first got {tiers}: the tier follows the competition rank, not the position"
         )
         assert leaderboard.tier(r, "p0") == "silver", "p0 has rank 4 of 10: silver (≤ ceil(0.5·10) = 5)"
-        assert leaderboard.tier(r, "p1") == "silver" and leaderboard.tier(r, "p2") == "bronze"
+        assert leaderboard.tier(r, "p1") == "silver" and leaderboard.tier(r, "p2") == "bronze", (
+            "ranks 5 and 6 of 10 are silver (≤ 5) and bronze"
+        )
 
 
 # --- level 3 ------------------------------------------------------------------------------------

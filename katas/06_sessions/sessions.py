@@ -5,7 +5,9 @@ Fill in every function below; `pytest katas/06_sessions` tells you what is missi
 
 Keys: a session is the hash `session:{sid}` with one field per data key (the value JSON-encoded)
 plus the field `user_id`; the set `user_sessions:{user_id}` indexes a user's session ids.
-No key may ever be left without an expiry.
+No key may ever be left without an expiry, and no live session may be missing from its user's
+index — not even when a server dies between two of its commands (the tests kill the client
+right after each one).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ def create_session(r, user_id: str, data: dict[str, Any], idle_ttl_s: int = 1800
 def get_session(r, sid: str, idle_ttl_s: int = 1800) -> dict[str, Any] | None:
     """The session's data, with its "user_id", or None when it is missing or expired.
 
-    Reading is using: the expiry slides back to `idle_ttl_s` seconds from now.
+    Reading is using: the expiry slides back to `idle_ttl_s` seconds from now. A read takes as
+    many round trips for a session of 60 fields as for one of 2 (the tests compare them).
     """
     raise NotImplementedError
 
@@ -34,7 +37,8 @@ def update_session(r, sid: str, changes: dict[str, Any], idle_ttl_s: int = 1800)
     """Merge `changes` into the session (e.g. the cart, the preferences) and slide its expiry.
 
     Fields not in `changes` keep their values. On a missing or expired session, write nothing
-    and return False (never bring a session back to life); else return True.
+    and return False (never bring a session back to life); else return True. Changing 30 fields
+    takes no more round trips than changing one.
     """
     raise NotImplementedError
 

@@ -34,7 +34,9 @@ def check(r, key: str, limit: int, window_ms: int, now_ms: int) -> Decision:
     - Requests in the same millisecond all count.
     - Checking and recording is one atomic step: however many clients call at once, at
       most `limit` of them get in.
-    - The key expires at most `window_ms` after the last allowed request.
+    - The key expires at most `window_ms` after the last allowed request, and never exists
+      without an expiry, even if the client dies between two of its commands (the tests kill
+      it right after each one).
 
     `remaining` is how many more requests the window allows after this one (0 when refused);
     `retry_after_ms` is 0 when allowed, else the time until the oldest counted request leaves

@@ -12,7 +12,7 @@ import pytest
 import rate_limiter
 
 from dojo.measure import memory_usage
-from dojo.race import ReadBarrier, pythonpath_for, run_concurrently
+from dojo.race import ReadBarrier, crash_points, pythonpath_for, run_concurrently
 
 level = pytest.mark.level
 
@@ -101,7 +101,7 @@ class TestCore:
 
     def test_a_client_recovers_after_the_window(self, r):
         for _ in range(10):
-            assert rate_limiter.check(r, "api:alice", 10, MINUTE, at(0)).allowed
+            assert rate_limiter.check(r, "api:alice", 10, MINUTE, at(0)).allowed, "the first 10 requests fit the limit"
         late = rate_limiter.check(r, "api:alice", 10, MINUTE, at(59_999))
         assert not late.allowed, "1 ms before the window ends the 10 requests still count"
         back = rate_limiter.check(r, "api:alice", 10, MINUTE, at(60_000))
@@ -158,9 +158,12 @@ class TestWindowEdges:
 
     def test_rejected_requests_are_not_recorded(self, r):
         for _ in range(3):
-            assert rate_limiter.check(r, "api:alice", 3, 1_000, at(0)).allowed
-        for _ in range(20):  # a client hammering while blocked
-            assert not rate_limiter.check(r, "api:alice", 3, 1_000, at(500)).allowed
+            assert rate_limiter.check(r, "api:alice", 3, 1_000, at(0)).allowed, "the first 3 requests fit the limit"
+        for attempt in range(20):  # a client hammering while blocked
+            assert not rate_limiter.check(r, "api:alice", 3, 1_000, at(500)).allowed, (
+                f"attempt {attempt + 1} at 500 ms was allowed although 3 requests of the last 1,000 ms already "
+                "count: a refused request must not free a slot, and must not be recorded either"
+            )
         assert r.zcard(log_key("api:alice")) == 3, (
             f"the log holds {r.zcard(log_key('api:alice'))} entries: refused requests must not be recorded"
         )
@@ -171,7 +174,7 @@ class TestWindowEdges:
         )
 
     def test_a_request_leaves_the_window_exactly_window_ms_later(self, r):
-        assert rate_limiter.check(r, "api:alice", 1, 1_000, at(0)).allowed
+        assert rate_limiter.check(r, "api:alice", 1, 1_000, at(0)).allowed, "the first request fits a limit of 1"
         before = rate_limiter.check(r, "api:alice", 1, 1_000, at(999))
         assert not before.allowed, "999 ms later the request at 0 is still in the 1,000 ms window (now-window, now]"
         assert before.retry_after_ms == 1, f"it leaves in 1 ms, but retry_after_ms was {before.retry_after_ms}"
@@ -197,7 +200,7 @@ class TestWindowEdges:
 
     def test_retry_after_is_the_time_until_the_oldest_request_leaves(self, r):
         for t in (0, 200, 400):
-            assert rate_limiter.check(r, "api:alice", 3, 1_000, at(t)).allowed
+            assert rate_limiter.check(r, "api:alice", 3, 1_000, at(t)).allowed, f"request {t} ms fits the limit of 3"
         refused = rate_limiter.check(r, "api:alice", 3, 1_000, at(500))
         assert refused.retry_after_ms == 500, (
             f"retry_after_ms was {refused.retry_after_ms}: the oldest request (at 0) leaves the 1,000 ms window "
@@ -233,8 +236,34 @@ class TestWindowEdges:
             "entries still count"
         )
 
+    def test_a_client_that_dies_between_any_two_steps_leaves_a_log_that_expires(self, r, make_redis):
+        # The client is killed right after its 1st write, then (a fresh run) after its 2nd, ...: a
+        # new client's request recorded in one command and given its expiry in the next leaves, if
+        # the client dies in between, a log that never expires.
+        for earlier in (0, 2):  # a new client's first request, and a later one
+
+            def setup(earlier=earlier) -> None:
+                r.flushdb()
+                for i in range(earlier):
+                    rate_limiter.check(r, "api:alice", 5, 30_000, at(i))
+
+            def check(point) -> None:
+                ttl = r.pttl(log_key("api:alice"))
+                assert ttl != -1, (
+                    f"the client died {point} and left the log without an expiry: record the request and push the "
+                    "expiry in one atomic step (a Lua script, or MULTI/EXEC)"
+                )
+
+            points = crash_points(
+                make_redis, lambda c: rate_limiter.check(c, "api:alice", 5, 30_000, at(10)), check, setup=setup
+            )
+            assert points, "an allowed request must be recorded in Redis"
+
     def test_an_idle_clients_log_disappears_by_itself(self, r):
         rate_limiter.check(r, "api:alice", 5, 100, at(0))
+        assert r.pttl(log_key("api:alice")) != -1, (
+            "the log of a client has no expiry: it would stay in memory for ever once the client goes idle"
+        )
         deadline = time.monotonic() + 3
         while r.exists(log_key("api:alice")):
             assert time.monotonic() < deadline, (
@@ -313,7 +342,7 @@ class TestConcurrency:
             f"3 processes got {per_process} requests allowed ({sum(per_process)} in all) with one shared limit "
             "of 10: the limit must live in Redis, decided atomically there"
         )
-        assert r.zcard(log_key(key)) == 10
+        assert r.zcard(log_key(key)) == 10, "the shared log must hold exactly the 10 allowed requests"
 
 
 @level(4)

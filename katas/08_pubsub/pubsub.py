@@ -1,7 +1,10 @@
 """Kata 08 — publish/subscribe: real-time messages across servers.
 
 Fill in everything below; `pytest katas/08_pubsub` tells you what is missing.
-`r` is a redis.Redis client created with decode_responses=True (replies are str).
+`r` is a redis.Redis client created with decode_responses=True (replies are str). The tests'
+clients give up on a reply after 5 s (redis-py's default socket timeout): a `listen()` loop, or
+`get_message(timeout=None)`, on a channel quiet for 5 s fails with redis.TimeoutError — wait in
+short slices (e.g. `get_message(timeout=0.1)`) and loop.
 
 Messages travel as JSON envelopes: `{"id": <unique per published message>, "data": <the dict>}`.
 """
@@ -40,8 +43,9 @@ class Subscriber:
     def start(self) -> None:
         """Subscribe, start listening in a background thread, and return.
 
-        Return only once the server has confirmed every channel and pattern subscription, so
-        that a message published right after start() reaches this subscriber.
+        Return only once the server has confirmed every channel and pattern subscription (read
+        the confirmations), so that a message published right after start() reaches this
+        subscriber — the tests hold each SUBSCRIBE back 0.3 s on its way to the server.
         Then, for every published message:
         - the handler is called exactly once, even when a channel and a pattern (or two
           patterns) of this subscriber both match (Redis then delivers it to you twice);
@@ -53,7 +57,8 @@ class Subscriber:
     def stop(self) -> None:
         """Unsubscribe, close the connection, and return only once the thread has ended.
 
-        After stop() returns no handler call is running or will run, and the server counts no
-        subscription of this subscriber. Calling stop() a second time does nothing.
+        After stop() returns no handler call is running or will run, and the connection is
+        closed, so the server drops every subscription of this subscriber (the tests give it up
+        to 1 s to notice a closed connection). Calling stop() a second time does nothing.
         """
         raise NotImplementedError

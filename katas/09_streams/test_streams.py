@@ -12,8 +12,8 @@ import pytest
 import streams
 from psycopg.types.json import Jsonb
 
-from dojo.measure import ServerTime, count_commands, postgres_server_time, redis_server_time
-from dojo.race import ReadBarrier, run_concurrently
+from dojo.measure import ServerTime, compare, count_commands, postgres_server_time, redis_server_time
+from dojo.race import ReadBarrier, crash_points, run_concurrently
 
 level = pytest.mark.level
 
@@ -48,8 +48,15 @@ def apply_account(state: dict, event: dict) -> dict:
 
 
 def account_events(n: int) -> list[dict]:
+    """Deposits and withdrawals as an application records them: the amount, and who, when, how."""
     return [
-        {"type": "deposited", "amount": 100 + i} if i % 3 else {"type": "withdrew", "amount": 7 + i % 5}
+        {
+            **({"type": "deposited", "amount": 100 + i} if i % 3 else {"type": "withdrew", "amount": 7 + i % 5}),
+            "currency": "EUR",
+            "at": f"2025-03-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+            "by": {"user": f"u-{i % 17}", "channel": ("app", "web", "branch")[i % 3], "ip": f"10.0.{i % 256}.7"},
+            "reference": f"TX-{i:08d}",
+        }
         for i in range(n)
     ]
 
@@ -138,7 +145,7 @@ class TestCore:
                 f"calling ensure_group for an existing group raised {type(exc).__name__}: {exc} — BUSYGROUP means "
                 "the group is already there, which is fine"
             )
-        assert [g["name"] for g in r.xinfo_groups("orders")] == ["billing"]
+        assert [g["name"] for g in r.xinfo_groups("orders")] == ["billing"], "a second call must not add a group"
 
     def test_a_new_group_starts_from_the_first_event(self, r):
         events = orders(3)
@@ -163,7 +170,9 @@ class TestCore:
         assert pending_ids(r, "orders", "billing") == [], (
             "handled entries are still pending: acknowledge (XACK) each entry once its handler returned"
         )
-        assert streams.consume(r, "orders", "billing", "worker-1", seen.append, block_ms=20) == 0
+        assert streams.consume(r, "orders", "billing", "worker-1", seen.append, block_ms=20) == 0, (
+            "with every event handled and acknowledged, the next consume must handle 0"
+        )
         assert len(seen) == 5, "a handled event was delivered again"
 
 
@@ -202,8 +211,12 @@ class TestReplayAndDelivery:
                 f"replay until the 13th event's id (page_size={page_size}) gave {then}, expected {fold(events[:13])}: "
                 "fold every event up to and including until_id, and none after it"
             )
-        assert streams.replay(r, "account:42", collect, [], until_id=ids[0]) == events[:1]
-        assert streams.replay(r, "account:42", collect, [], until_id=ids[-1]) == events
+        assert streams.replay(r, "account:42", collect, [], until_id=ids[0]) == events[:1], (
+            "replay until the first event's id must fold exactly that one event"
+        )
+        assert streams.replay(r, "account:42", collect, [], until_id=ids[-1]) == events, (
+            "replay until the last event's id must fold every event"
+        )
 
     def test_the_stream_is_never_trimmed(self, r):
         ids = [streams.append(r, "account:42", {"type": "deposited", "amount": 1}) for _ in range(1200)]
@@ -211,7 +224,9 @@ class TestReplayAndDelivery:
             f"the stream holds {r.xlen('account:42')} of 1200 events: an event log must never be trimmed (no MAXLEN)"
         )
         assert r.xrange("account:42", count=1)[0][0] == ids[0], "the first event is gone from the stream"
-        assert streams.replay(r, "account:42", apply_account, OPENED)["balance"] == 1200
+        assert streams.replay(r, "account:42", apply_account, OPENED)["balance"] == 1200, (
+            "1,200 deposits of 1 must replay to a balance of 1,200"
+        )
 
     def test_an_event_whose_handler_raises_stays_pending(self, r):
         streams.ensure_group(r, "orders", "billing")
@@ -258,7 +273,7 @@ class TestReplayAndDelivery:
         assert seen.index(1) < seen.index(3), (
             f"handled in the order {seen}: a consumer's own pending entries come before new ones"
         )
-        assert pending_ids(r, "orders", "billing") == []
+        assert pending_ids(r, "orders", "billing") == [], "once every event was handled, none may stay pending"
 
     def test_consume_waits_up_to_block_ms_for_new_events(self, r, make_redis):
         streams.ensure_group(r, "orders", "billing")
@@ -266,7 +281,7 @@ class TestReplayAndDelivery:
         started = time.monotonic()
         handled = streams.consume(r, "orders", "billing", "worker-1", seen.append, block_ms=100)
         waited = time.monotonic() - started
-        assert handled == 0 and seen == []
+        assert handled == 0 and seen == [], "with no event in the stream, consume must handle nothing and return 0"
         assert 0.07 <= waited < 2, f"with nothing to do, consume returned after {waited:.3f} s: it must wait ~block_ms"
 
         producer = threading.Timer(0.2, streams.append, (make_redis(), "orders", {"type": "order_placed", "n": 0}))
@@ -345,13 +360,17 @@ class TestReplayAndDelivery:
             f"recover handled {len(seen)} of 250 idle entries: XAUTOCLAIM returns a batch and a cursor — call it "
             "again with the cursor until it returns 0-0"
         )
-        assert taken == 250 and pending_ids(r, "orders", "billing") == []
+        assert taken == 250 and pending_ids(r, "orders", "billing") == [], (
+            f"recover must return 250 and leave nothing pending; it returned {taken}"
+        )
 
     def test_acknowledged_events_never_come_back(self, r):
         streams.ensure_group(r, "orders", "billing")
         for event in orders(5):
             streams.append(r, "orders", event)
-        assert streams.consume(r, "orders", "billing", "A", lambda e: None, block_ms=20) == 5
+        assert streams.consume(r, "orders", "billing", "A", lambda e: None, block_ms=20) == 5, (
+            "consume must handle the 5 new events"
+        )
         time.sleep(IDLE_WAIT_S)
         again = []
         assert streams.recover(r, "orders", "billing", "B", IDLE_MS, again.append) == 0 and again == [], (
@@ -408,6 +427,54 @@ class TestReplayAndDelivery:
         assert attempts[1] == tries and r.xlen("orders:dead") == 1, "a dead-lettered event came back"
         assert sorted(good) == [0, 2], f"the good events were handled as {good}"
 
+    def test_a_consumer_that_dies_between_any_two_steps_loses_no_event(self, r, make_redis):
+        # The client is killed right after its 1st write, then (a fresh run) after its 2nd, ...: a
+        # consume of three events, and a recover that dead-letters a poison event. Every event must
+        # then be handled, or still pending (for a retry or a recover), or in the dead stream — a
+        # poison event acknowledged before it reached {stream}:dead is lost for good.
+        handled: list[int] = []
+        ids: list[str] = []
+
+        def setup(poison: bool) -> None:
+            r.flushdb()
+            handled.clear()
+            streams.ensure_group(r, "orders", "billing")
+            ids[:] = [streams.append(r, "orders", e) for e in orders(3)]
+            if poison:  # delivered 4 times already: more than max_deliveries=3
+                with suppress(Crash):
+                    streams.consume(r, "orders", "billing", "A", crash, count=3)
+                for _ in range(3):
+                    r.xclaim("orders", "billing", "A", 0, ids)
+
+        def entry(entry_id: str) -> tuple[int, int]:
+            ms, seq = entry_id.split("-")
+            return int(ms), int(seq)
+
+        def check(point) -> None:
+            waiting = set(pending_ids(r, "orders", "billing"))
+            [group] = r.xinfo_groups("orders")
+            undelivered = {i for i in ids if entry(i) > entry(group["last-delivered-id"])}
+            dead = {e["n"] for e in streams.replay(make_redis(), "orders:dead", collect, [])}
+            lost = [
+                n
+                for n, entry_id in enumerate(ids)
+                if n not in handled and n not in dead and entry_id not in waiting | undelivered
+            ]
+            assert not lost, (
+                f"the consumer died {point} and events {lost} were neither handled, nor pending, nor dead-lettered: "
+                "acknowledge an entry only once it was handled or copied to {stream}:dead (copy and acknowledge "
+                "in one MULTI/EXEC)"
+            )
+
+        def consume(client) -> None:
+            streams.consume(client, "orders", "billing", "B", lambda e: handled.append(e["n"]), count=3, block_ms=20)
+
+        def rescue(client) -> None:
+            streams.recover(client, "orders", "billing", "B", 0, lambda e: handled.append(e["n"]))
+
+        assert crash_points(make_redis, consume, check, setup=lambda: setup(False)), "consume wrote nothing"
+        assert crash_points(make_redis, rescue, check, setup=lambda: setup(True)), "recover wrote nothing"
+
 
 @level(3)
 class TestConcurrency:
@@ -454,7 +521,7 @@ class TestConcurrency:
         )
         assert not lost, f"events {lost[:8]} were never handled"
         assert len({w for w, _ in handled}) >= 2, "one consumer did all the work: the group must share it"
-        assert pending_ids(r, "orders", "billing") == []
+        assert pending_ids(r, "orders", "billing") == [], "once all 60 events were handled, none may stay pending"
 
     def test_two_recoverers_never_handle_the_same_entry_twice(self, r, make_redis):
         streams.ensure_group(r, "orders", "billing")
@@ -550,20 +617,28 @@ class TestEvidence:
         def replay_from_stream() -> dict:
             return streams.replay(r, "account:42", apply_account, OPENED, page_size=100)
 
-        assert replay_from_stream() == replay_from_postgresql() == fold(events)
+        assert replay_from_stream() == replay_from_postgresql() == fold(events), (
+            "the replay from the stream must equal the replay from the PostgreSQL log and the live state"
+        )
         redis_before, pg_before = redis_read_time(r), postgres_read_time(conn)
         conn.commit()
-        result = evidence.compare(
-            "replay of 1,000 events, PostgreSQL event log → Redis stream (pages of 100, end to end in Python)",
-            replay_from_postgresql,
-            replay_from_stream,
-            claim="37× faster than a PostgreSQL event log",
-        )
+        result = compare(replay_from_postgresql, replay_from_stream, repeats=9)
         redis_us = redis_read_time(r).since(redis_before).mean_usec or 0.0
         pg_us = postgres_read_time(conn).since(pg_before).mean_usec or 0.0
         conn.commit()
+        # The record says what this run saw: a speed-up, or a slow-down, never a claim it did not measure.
+        verdict = f"{result.ratio:.1f}× faster" if result.ratio >= 1 else f"{1 / result.ratio:.1f}× SLOWER"
         evidence.record(
-            "server time per page of 100 events, PostgreSQL → Redis",
+            "replay of 1,000 events (pages of 100, end to end in Python): speed-up of a Redis stream over a "
+            "PostgreSQL event log (below 1×: the stream was slower)",
+            round(result.ratio, 2),
+            "×",
+            claim="37× faster than a PostgreSQL event log",
+            detail=f"PostgreSQL {result.baseline_s * 1000:.2f} ms, stream {result.pattern_s * 1000:.2f} ms: the stream "
+            f"was {verdict} here (median of {result.repeats})",
+        )
+        evidence.record(
+            "server time per page of 100 events, PostgreSQL ÷ Redis",
             round(pg_us / redis_us, 2) if redis_us else 0,
             "×",
             detail=f"PostgreSQL {pg_us:.0f} µs per query, Redis {redis_us:.0f} µs per stream read",
@@ -574,8 +649,10 @@ class TestEvidence:
             "read whole pages (XRANGE with COUNT), not entry by entry"
         )
         assert result.ratio >= THRESHOLD, (
-            f"replaying from the stream ran at {result.ratio:.2f}× the speed of the PostgreSQL log ({result}); "
-            f"this machine measured about {OBSERVED}×: read a page of entries per round trip, decode each event once"
+            f"replaying from the stream took {result.pattern_s * 1000:.1f} ms against PostgreSQL's "
+            f"{result.baseline_s * 1000:.1f} ms ({verdict}); this machine measured the stream at about {OBSERVED}× "
+            "PostgreSQL's speed: read a page of entries per round trip and decode each event once, with a fast "
+            "decoder (json), not one that parses Python source (ast.literal_eval, eval)"
         )
 
 
@@ -587,7 +664,10 @@ def postgres_read_time(conn) -> ServerTime:
     return postgres_server_time(conn, "SELECT id, event FROM events")
 
 
-# Measured on this machine (see README, "Measured here"); thresholds are a third of the lowest seen.
-OBSERVED = 0.35  # end to end in Python (0.3×–0.6× over runs): PostgreSQL is the faster one here
-THRESHOLD = OBSERVED / 3
+# Measured on this machine (embedded Redis 8.2 and PostgreSQL 18, the other core busy); thresholds
+# are at most a third of the lowest seen. The reference replays at 1.1×–1.9× PostgreSQL's speed; a
+# correct design with one JSON value per field at 0.43×–0.65× under heavy load; a replay that parses
+# repr() with ast.literal_eval at 0.2×: it fails, as does any replay 3.3× slower than PostgreSQL.
+OBSERVED = 1.0  # end to end in Python, stream ÷ PostgreSQL (lowest seen, rounded down)
+THRESHOLD = 0.3
 SERVER_THRESHOLD = 1.5 / 3  # server time per page, PostgreSQL / Redis

@@ -19,7 +19,11 @@ def track_visit(r, page: str, visitor_id: str, day: date) -> None:
 
 
 def unique_visitors(r, page: str, day: date) -> int:
-    """About how many distinct visitors `page` had on `day` (0 for a day without visits)."""
+    """About how many distinct visitors `page` had on `day` (0 for a day without visits).
+
+    Within 2% of the truth: the tests track 10,000 visitors through `track_visit`, add 90,000
+    more straight into the day's HyperLogLog, and check the count at both points.
+    """
     raise NotImplementedError
 
 
