@@ -77,7 +77,7 @@ def summary(kata: Kata, run: ChildRun, root: Path, *, timing: bool = True) -> Re
         return Group(*lines)
     lines.append(Text.assemble((f"{sym('bad')} ", "bad"), (failure.function, "bold"), f"  (level {failure.level})"))
     message = teach(failure.message) or f"{failure.outcome} (see `pytest {kata.target}` for the details)"
-    lines.append(Padding(Text(message), (0, 0, 0, 2)))  # wrapped at words, every line indented
+    lines.append(Padding(Text(message), (0, 0, 0, 2), expand=False))  # wrapped at words, every line indented
     lines.append(hint_line(kata, root))
     return Group(*lines)
 
