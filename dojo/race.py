@@ -130,6 +130,66 @@ class ClientCrashed(BaseException):
     """
 
 
+class Timeline:
+    """What each client did, in the order the server answered: shown under a failing concurrency
+    test, so a learner sees the interleaving that broke the code, not only its outcome.
+
+    Clients are named by their thread (`client-3` for run_concurrently's fourth); what the test's
+    own thread sends (setting up, checking) is left out of the picture.
+    """
+
+    LIMIT = 5000
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str | tuple]] = []
+        self._lock = threading.Lock()
+
+    def record(self, actor: str, what: str | tuple) -> None:
+        """`what` is a step's text, or (command, args, reply), formatted only if the story is told."""
+        with self._lock:
+            if len(self.events) < self.LIMIT:
+                self.events.append((actor, what))
+
+    def add(self, events: Iterable[tuple[str, str]]) -> None:
+        for actor, what in events:
+            self.record(actor, what)
+
+    def story(self, actors: int = 2, per_actor: int = 6) -> list[str]:
+        """The steps of the first `actors` clients that took part, in order, and how much else happened."""
+        involved = [e for e in self.events if e[0] != "MainThread"]
+        shown: list[str] = []
+        for actor, _ in involved:
+            if actor not in shown:
+                shown.append(actor)
+        keep, others = shown[:actors], shown[actors:]
+        if len(keep) < 2:
+            return []
+        lines, counts = [], dict.fromkeys(keep, 0)
+        width = max(len(a) for a in keep)
+        for actor, what in involved:
+            if actor in counts and counts[actor] < per_actor:
+                counts[actor] += 1
+                step = _summary(*what) if isinstance(what, tuple) else what
+                lines.append(f"{actor:<{width}}  {step}")
+        rest = sum(1 for actor, _ in involved if actor in others)
+        if others:
+            lines.append(f"… and {len(others)} more client(s), {rest} more step(s)")
+        return lines
+
+
+HANDSHAKE = {"HELLO", "AUTH", "SELECT", "CLIENT", "PING"}  # connection set-up, not the story
+
+
+def _short_value(value: Any, width: int) -> str:
+    text = " ".join((value if isinstance(value, str) else repr(value)).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _summary(command: str, args: tuple, reply: Any) -> str:
+    shown = " ".join(_short_value(a, 14) for a in args[:3]) + (" …" if len(args) > 3 else "")
+    return f"{command} {shown} → {_short_value(reply, 24)}".replace("  ", " ")
+
+
 class _HookedConnection(redis.connection.Connection):
     """A connection that calls `on_reply(command, args)` after each single command's reply.
 
@@ -142,6 +202,7 @@ class _HookedConnection(redis.connection.Connection):
     retired: threading.Event = threading.Event()
     crashed: threading.Event = threading.Event()
     late: dict[str, float] = {}
+    timeline: Timeline | None = None
 
     def connect(self) -> None:
         if self.retired.is_set():
@@ -186,6 +247,8 @@ class _HookedConnection(redis.connection.Connection):
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         response = super().read_response(*args, **kwargs)
         sent, self._sent = getattr(self, "_sent", None), None
+        if sent and self.timeline is not None and sent[0].split()[0] not in HANDSHAKE:
+            self.timeline.record(threading.current_thread().name, (sent[0], sent[1], response))  # formatted if shown
         if sent and self.on_reply is not None:
             try:
                 self.on_reply(*sent)
@@ -196,7 +259,10 @@ class _HookedConnection(redis.connection.Connection):
 
 
 def connection_class(
-    on_reply: ReplyHook | None, retired: threading.Event | None = None, late: dict[str, float] | None = None
+    on_reply: ReplyHook | None,
+    retired: threading.Event | None = None,
+    late: dict[str, float] | None = None,
+    timeline: Timeline | None = None,
 ) -> type:
     """A Connection class of its own for one client: its hook, its retirement flag, its crash flag, its late commands."""
     return type(
@@ -207,6 +273,7 @@ def connection_class(
             "retired": retired or threading.Event(),
             "crashed": threading.Event(),
             "late": {name.upper(): float(s) for name, s in (late or {}).items()},
+            "timeline": timeline,
         },
     )
 
@@ -218,6 +285,7 @@ def hooked_client(
     pipelines: bool = False,
     retired: threading.Event | None = None,
     late: dict[str, float] | None = None,
+    timeline: Timeline | None = None,
     **kwargs: Any,
 ) -> redis.Redis:
     """A redis.Redis (decode_responses=True) whose every command reply passes through `on_reply`.
@@ -233,7 +301,9 @@ def hooked_client(
     reply waits; code that assumes the server already has the command is caught every run.
     """
     kwargs.setdefault("decode_responses", True)
-    pool = redis.ConnectionPool.from_url(url, connection_class=connection_class(on_reply, retired, late), **kwargs)
+    pool = redis.ConnectionPool.from_url(
+        url, connection_class=connection_class(on_reply, retired, late, timeline), **kwargs
+    )
     client = redis.Redis(connection_pool=pool)
     if pipelines and on_reply is not None:
         _hook_pipelines(client, on_reply)

@@ -215,3 +215,22 @@ def test_the_tests_that_failed_last_time_can_run_first(child_env, tmp_path):
     run = run_pytest([LOCK_TESTS], impl="solutions", env=child_env, extra=["-p", "no:xdist", f"--dojo-first={first}"])
     order = list(run.tests)
     assert order[0] == last and len(order) > 20, order[:3]
+
+
+def test_a_failing_race_shows_how_the_clients_interleaved(tmp_path, child_env):
+    shutil.copy(ROOT / "tests/mutants/03_lock/check_then_set.py", tmp_path / "lock.py")
+    run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env, extra=["-p", "no:xdist", "-k", "only_one"])
+    story = run.output.split("how the clients interleaved (in the order the server answered):", 1)
+    assert len(story) == 2, run.output[-2000:]
+    lines = [ln.split() for ln in story[1].strip().splitlines()[:4]]
+    assert len({ln[0] for ln in lines}) == 2, story[1][:600]
+    assert [ln[1] for ln in lines] == ["EXISTS", "EXISTS", "SET", "SET"], (
+        "both clients checked before either set: the race, step by step\n" + story[1][:600]
+    )
+    assert "more client(s)" in story[1]
+
+
+def test_a_failure_outside_the_concurrency_level_shows_no_interleaving(tmp_path, child_env):
+    shutil.copy(ROOT / "tests/mutants/03_lock/release_without_token_check.py", tmp_path / "lock.py")
+    run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env, extra=["-p", "no:xdist", "--level", "1-2"])
+    assert "failed" in run.outcomes().values() and "how the clients interleaved" not in run.output

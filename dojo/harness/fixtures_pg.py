@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ..services import REPLICA, Servers
+from .state import TIMELINES
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +128,7 @@ def login_role(_postgres_databases: Any) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def pg_steps(pg_dsn: str, _postgres_databases: Any) -> Iterator[Any]:
+def pg_steps(pg_dsn: str, _postgres_databases: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Connections stepped statement by statement (dojo.pg_race): pg_steps.connect("A")."""
     import psycopg
 
@@ -135,17 +136,19 @@ def pg_steps(pg_dsn: str, _postgres_databases: Any) -> Iterator[Any]:
 
     dbname = psycopg.conninfo.conninfo_to_dict(pg_dsn)["dbname"]
     steps = Steps(pg_dsn, _postgres_databases.admin_dsn(dbname))
+    request.node.stash.setdefault(TIMELINES, []).append(steps.timeline)
     yield steps
     steps.close()
 
 
 @pytest.fixture
-def pg_interposer() -> Iterator[Any]:
+def pg_interposer(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Every connection the code under test opens during the test passes its statements through
     `pg_interposer.hooks` (dojo.pg_race), and is counted: `pg_interposer.statements`."""
     from ..pg_race import interposing
 
     with interposing() as interposer:
+        request.node.stash.setdefault(TIMELINES, []).append(interposer.timeline)
         yield interposer
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ..race import ReplyHook, hooked_client
+from ..race import ReplyHook, Timeline, hooked_client
 from ..services import Servers
 from ..services.redis_isolation import RedisDatabase, redis_db_url
-from .state import worker_index
+from .state import TIMELINES, worker_index
 from .threads import RETIRE
 
 
@@ -42,10 +42,12 @@ def make_redis(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Calla
 
     retired = threading.Event()
     request.node.stash.setdefault(RETIRE, []).append(retired)
+    timeline = Timeline()
+    request.node.stash.setdefault(TIMELINES, []).append(timeline)
     clients: list[redis.Redis] = []
 
     def make(on_reply: ReplyHook | None = None, pipelines: bool = False, **kwargs: Any) -> redis.Redis:
-        client = hooked_client(redis_url, on_reply, pipelines=pipelines, retired=retired, **kwargs)
+        client = hooked_client(redis_url, on_reply, pipelines=pipelines, retired=retired, timeline=timeline, **kwargs)
         clients.append(client)
         return client
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from ..race import Timeline
 from ..services import REPLICA, ServiceUnavailable, from_environment, process, resident
 from . import failures, impl
 from .recorder import DEFAULT_FILE, Recorder
-from .state import DOJO_STATE, DojoState, dojo_state, parse_levels
+from .state import DOJO_STATE, TIMELINES, DojoState, dojo_state, parse_levels
 
 pytest_plugins = [
     "dojo.harness.threads",
@@ -180,8 +181,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
         report.longrepr = failures.OneLine(line, str(item.path))
     elif kata_of(Path(item.path), root) and not failures.wants_full_report(item.config):
         sentence, place = failures.sentence_and_place(call.excinfo, item, root)
-        report.longrepr = failures.OneLine(sentence, str(item.path), place)
+        report.longrepr = failures.OneLine(sentence, str(item.path), place, _interleaving(item))
     return report
+
+
+def _interleaving(item: pytest.Item) -> list[str]:
+    """For a failing concurrency test (level 3): the steps of two of its clients, in the order the
+    server answered them, trimmed (dojo.race.Timeline.story)."""
+    marker = item.get_closest_marker("level")
+    if not marker or marker.args[0] != 3:
+        return []
+    for source in item.stash.get(TIMELINES, []):
+        timeline = source if isinstance(source, Timeline) else _as_timeline(source)
+        story = timeline.story()
+        if story:
+            return ["  how the clients interleaved (in the order the server answered):", *(f"    {s}" for s in story)]
+    return []
+
+
+def _as_timeline(events: list) -> Timeline:
+    timeline = Timeline()
+    timeline.add(events)
+    return timeline
 
 
 def _server_gone(item: pytest.Item, state: DojoState) -> str | None:

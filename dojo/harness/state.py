@@ -26,6 +26,9 @@ class DojoState:
 
 
 DOJO_STATE = pytest.StashKey[DojoState]()
+TIMELINES = pytest.StashKey[list]()
+"""Per test: what its clients and connections did (dojo.race.Timeline, or (actor, step) lists),
+shown under a failing concurrency test."""
 
 
 def dojo_state(config: pytest.Config) -> DojoState:
