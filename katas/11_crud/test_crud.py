@@ -213,7 +213,11 @@ class TestCore:
         assert crud.update_user(conn, user_id, name="Ada Lovelace") is True, (
             "update_user of an existing user returns True"
         )
-        assert crud.update_user(conn, user_id, email="ada@lovelace.example", name="A. L.") is True
+        updated = crud.update_user(conn, user_id, email="ada@lovelace.example", name="A. L.")
+        assert updated is True, (
+            f"update_user(email=..., name=...) of an existing user returned {updated!r}, not True: both allowed "
+            "fields may change in one call, in one UPDATE"
+        )
         row = other.execute("SELECT email, name FROM users WHERE id = %s", (user_id,)).fetchone()
         assert row == ("ada@lovelace.example", "A. L."), (
             f"after update_user another connection reads {row}: change the columns asked for and commit"
@@ -393,7 +397,11 @@ class TestConcurrency:
 
         def request(_: int) -> int:
             with pool.connection(timeout=20) as c:
-                assert crud.get_user(c, user_id)["name"] == "Ada"
+                user = crud.get_user(c, user_id)
+                assert user["name"] == "Ada", (
+                    f"get_user on a connection from make_pool returned {user!r} for Ada's id: the pool's connections "
+                    "must behave like plain ones (same database, default row factory)"
+                )
                 return c.execute("SELECT pg_backend_pid() FROM pg_sleep(0.01)").fetchone()[0]
 
         pids = run_concurrently(request, 100, timeout_s=30)

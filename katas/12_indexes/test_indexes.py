@@ -277,7 +277,11 @@ class TestEdges:
         assert indexes.index_used(conn, "SELECT * FROM orders WHERE lower(email) = lower(%s)", (hostile,)) == (
             "orders_by_lower_email"
         ), "index_used must pass params to execute(), never format them into the SQL text"
-        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 100_000
+        left = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        assert left == 100_000, (
+            f"after index_used was given hostile text, orders holds {left} rows, not 100,000: the text must reach "
+            "the server as a parameter value, never as SQL that runs"
+        )
 
     def test_unused_indexes_leaves_out_primary_keys_and_unique_constraints(self, conn):
         conn.execute("ALTER TABLE orders ADD CONSTRAINT orders_email_id_key UNIQUE (email, id)")

@@ -204,7 +204,11 @@ class TestCore:
             f"the inner Index Scan ran {inner['Actual Loops']} times, {inner['Actual Rows']} rows each: "
             f"{truth} rows in all, actual_rows said {explain.actual_rows(inner)} (multiply by Actual Loops)"
         )
-        assert explain.actual_rows(root) == truth
+        got = explain.actual_rows(root)
+        assert got == truth, (
+            f"the root {root['Node Type']} runs once and yields all {truth} rows of the query; actual_rows said {got} "
+            "(Actual Rows × Actual Loops holds for every node, one loop included)"
+        )
 
     def test_self_time_leaves_out_the_time_of_the_children(self, conn):
         tree = node("Sort", 30.0, node("Seq Scan", 26.5))
@@ -302,7 +306,11 @@ class TestEdges:
         assert explain.actual_rows(node("Index Scan", 0.01, rows=0.33, loops=3)) == 1, (
             "0.33 rows per loop × 3 loops is 1 row: round the product, don't truncate it"
         )
-        assert explain.actual_rows(node("Index Scan", 0.01, rows=2.5, loops=200)) == 500
+        got = explain.actual_rows(node("Index Scan", 0.01, rows=2.5, loops=200))
+        assert got == 500, (
+            f"2.5 rows per loop × 200 loops is 500 rows, actual_rows said {got}: multiply first and round the "
+            "product, never round the per-loop rows before multiplying"
+        )
         assert explain.actual_rows(node("Seq Scan", 0.0, rows=0, loops=0)) == 0, "a node never executed produced 0"
 
     def test_self_time_multiplies_each_childs_time_by_its_loops(self):
@@ -358,7 +366,10 @@ class TestEdges:
             "the hash aggregate of 5,000 groups did not fit in 64kB and spilled ('Disk Usage' > 0)"
         )
         setting(conn, work_mem="64MB")
-        assert explain.spills_to_disk(analyzed(conn, join)) is False
+        assert explain.spills_to_disk(analyzed(conn, join)) is False, (
+            "with work_mem = 64MB the hash join's table fits in memory ('Hash Batches': 1): spills_to_disk must say "
+            "False — every Hash node reports its batches, only more than one means disk"
+        )
         assert explain.spills_to_disk(analyzed(conn, group)) is False, (
             "with work_mem = 64MB the hash fits in memory: spills_to_disk must say False"
         )
@@ -369,7 +380,10 @@ class TestEdges:
             "WITH gone AS (DELETE FROM orders WHERE customer_id = %s RETURNING id) SELECT count(*) FROM gone",
             (42,),
         )
-        assert root["Actual Rows"] == 1
+        assert root["Actual Rows"] == 1, (
+            "explain of a SELECT whose WITH clause deletes must still run EXPLAIN ANALYZE and return the root, the "
+            f"count(*) that yields 1 row; got a {root.get('Node Type')} with {root.get('Actual Rows')} rows"
+        )
         conn.rollback()
         assert orders_count(pg_dsn) == 100_000, (
             "a SELECT whose WITH clause deletes rows is a data-changing statement too: always roll back, whatever "
@@ -395,12 +409,19 @@ class TestEdges:
             "the caller's own INSERT, made before explain, was lost: roll back only what explain ran (a savepoint: "
             "conn.transaction() inside the caller's transaction), not the caller's transaction"
         )
-        assert orders_count(pg_dsn) == 100_000
+        left = orders_count(pg_dsn)
+        assert left == 100_000, (
+            f"the caller's commit also committed the DELETE explain ran: {left} orders are left, not 100,000 — "
+            "explain must roll back its own statement (to its savepoint) before returning"
+        )
 
     def test_explain_sends_parameters_as_parameters(self, conn):
         hostile = "Customer 1'; DROP TABLE orders; --"
         root = explain.explain(conn, "SELECT * FROM customers WHERE name = %s", (hostile,))
-        assert root["Actual Rows"] == 0
+        assert root["Actual Rows"] == 0, (
+            f"no customer is named {hostile!r}, yet the plan's root yields {root['Actual Rows']} rows: the whole "
+            "text must reach the server as one parameter value"
+        )
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 100_000, (
             "explain must pass params to execute(), never format them into the SQL text"
         )
@@ -419,7 +440,10 @@ class TestConcurrency:
             "after explain returned, another session's UPDATE of the same row waited for this connection: the "
             "explained UPDATE kept its row lock — roll it back (to a savepoint) before returning"
         )
-        assert update.result() == 1
+        updated = update.result()
+        assert updated == 1, (
+            f"harness check: once this connection rolled back, B's UPDATE changes order 1, got {updated}"
+        )
 
     def test_explain_keeps_the_locks_the_caller_holds(self, conn, pg_steps):
         conn.execute("SELECT * FROM orders WHERE id = 1 FOR UPDATE")  # the caller locks order 1 ...

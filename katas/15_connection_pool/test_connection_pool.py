@@ -172,7 +172,11 @@ class TestCore:
             "another connection to the writer database does not see the write: commit it before the "
             "connection goes back to the pool"
         )
-        assert pools.write("UPDATE items SET name = 'uno' WHERE id = %s", (1,)) == 1
+        n = pools.write("UPDATE items SET name = 'uno' WHERE id = %s", (1,))
+        assert n == 1, (
+            f"write of an UPDATE of one row (WHERE id = %s, params (1,)) returned {n!r}: pass the params to the "
+            "statement and return its rowcount, 1"
+        )
 
     def test_stats_reports_each_pools_own_get_stats(self, make_pools):
         pools = make_pools()

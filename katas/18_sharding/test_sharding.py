@@ -237,7 +237,8 @@ class TestCore:
         )
         for user_id, score in {1: 10, 2: 40, 3: 40, 4: 5, 5: 90}.items():
             users.put(user_id, f"user {user_id}", score)
-        assert users.count() == 5
+        n = users.count()
+        assert n == 5, f"count() is {n} after 5 users were put: add up every shard's count"
         assert users.average_score() == pytest.approx(37.0), "average_score is the mean of every user's score"
         assert users.top(3) == [(5, 90), (2, 40), (3, 40)], "top: highest score first, ties by id"
 
@@ -341,7 +342,13 @@ class TestEdges:
             "(not k / shards) and merge"
         )
         some = rng.sample(sorted(data), 50)
-        assert [users.get(i) for i in some] == [{"id": i, "name": data[i][0], "score": data[i][1]} for i in some]
+        got = [users.get(i) for i in some]
+        expected = [{"id": i, "name": data[i][0], "score": data[i][1]} for i in some]
+        assert got == expected, (
+            f"get differs from the one table for {sum(g != e for g, e in zip(got, expected))} of 50 users, e.g. "
+            f"{next((g, e) for g, e in zip(got, expected) if g != e)} (got, expected): get must ask the shard the "
+            "id routes to, the one put wrote to"
+        )
 
 
 @level(3)
@@ -390,7 +397,10 @@ finally:
             f"{len(missing)} of 300 users written by another process were not found here: both processes must "
             "route a user id to the same shard (a stable hash, the shards in the order given)"
         )
-        assert users.count() == 300
+        n = users.count()
+        assert n == 300, (
+            f"get finds all 300 users written by another process, yet count() is {n}: add up every shard's count"
+        )
 
     def test_routing_agrees_with_another_process(self):
         ring = sharding.HashRing(FOUR)
@@ -398,7 +408,11 @@ finally:
         ranges = [sharding.range_node(k, [100, 200, 300], ["a", "b", "c", "d"]) for k in range(-5, 400, 7)]
         there = json.loads(in_another_process(ROUTING, "4"))
         assert there["ring"] == here, "a second process routed keys to other nodes of the same ring"
-        assert there["ranges"] == ranges
+        assert there["ranges"] == ranges, (
+            "a second process gave other range_node answers for the same keys and bounds, e.g. (key, here, there) "
+            f"{[(k, a, b) for k, a, b in zip(range(-5, 400, 7), ranges, there['ranges']) if a != b][:3]}: "
+            "range_node must depend on the key and the bounds only"
+        )
 
     def test_concurrent_puts_from_16_threads_all_land(self, sharded, shard_dsns):
         users = sharded()
@@ -409,7 +423,11 @@ finally:
 
         run_concurrently(writer, 16)
         assert users.count() == 400, f"16 threads put 400 users through one ShardedUsers; count() is {users.count()}"
-        assert sum(len(h) for h in rows_per_shard(shard_dsns)) == 400
+        stored = sum(len(h) for h in rows_per_shard(shard_dsns))
+        assert stored == 400, (
+            f"count() says 400, but other connections see {stored} rows on the shards: commit every put, whichever "
+            "thread makes it"
+        )
 
     def test_ids_from_per_shard_sequences_are_unique(self, shard_dsns):
         def draw(shard: int) -> list[int]:
@@ -452,7 +470,10 @@ class TestEvidence:
             "×",
             detail=f"100 virtual nodes each: {balanced:.2f}×; one point each: {lumpy:.2f}×",
         )
-        assert ring_moved <= 0.30 and balanced <= 1.3
+        assert ring_moved <= 0.30 and balanced <= 1.3, (
+            f"a fifth node moved {ring_moved:.0%} of the keys (at most 30%) and the busiest of five nodes got "
+            f"{balanced:.2f}× the mean load (at most 1.3×): place `vnodes` points per node on a ring"
+        )
         assert modulo_moved > 0.6, "harness check: hash % shards should move most keys"
 
     def test_write_throughput_with_four_shards_against_one(self, sharded, shard_dsns, spare_dsn, evidence):

@@ -36,6 +36,9 @@ def _pool(dsn: str, size: int, name: str) -> ConnectionPool:
 
 
 class Pools:
+    writer: ConnectionPool
+    reader: ConnectionPool
+
     def __init__(self, write_dsn: str, read_dsn: str, cores: int) -> None:
         size = pool_size(cores)
         self.writer = _pool(write_dsn, size, "writer")
