@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from dojo.measure import Comparison, Evidence, count_statements, statement_calls
+from dojo.measure import count_statements, statement_calls
 from dojo.measure.redis import keys_without_expiry
 from dojo.race import ReadBarrier, crash_points, in_background, run_concurrently
 
@@ -456,27 +456,6 @@ class TestConcurrency:
         )
 
 
-def compare_best_of(
-    evidence: Evidence, name: str, baseline: Callable[[], Any], pattern: Callable[[], Any], *, claim: str, floor: float
-) -> Comparison:
-    """evidence.compare, repeated (at most 3 times) while the ratio stays below `floor`; records the best.
-
-    Noise from other processes on the machine only ever makes a run slower, never faster, so
-    the best of a few interleaved medians is the fairest figure. Code that is really slow fails
-    all three.
-    """
-    best: tuple[Comparison, dict] | None = None
-    for _ in range(3):
-        scratch = Evidence()
-        result = scratch.compare(name, baseline, pattern, claim=claim, repeats=9)
-        if best is None or result.ratio > best[0].ratio:
-            best = (result, scratch.records[-1])
-        if result.ratio >= floor:
-            break
-    evidence.records.append(best[1])
-    return best[0]
-
-
 def zipf_reads(n: int, products: int, seed: int = 1) -> list[int]:
     """n product ids, a few very popular, most rarely read (Zipf, s=1) — how real traffic looks."""
     weights = [1 / rank for rank in range(1, products + 1)]
@@ -527,8 +506,8 @@ class TestEvidence:
                 cache.get_product(r, product_id, shop.load)
 
         loads = shop.loads
-        result = compare_best_of(
-            evidence, "cached read vs the product query", query, cached, claim="22× (45 ms → 2 ms)", floor=10
+        result = evidence.compare_best_of(
+            "cached read vs the product query", query, cached, claim="22× (45 ms → 2 ms)", floor=10, repeats=9
         )
         assert shop.loads == loads, "the timed cached reads reached the database"
         assert result.ratio >= 10, (

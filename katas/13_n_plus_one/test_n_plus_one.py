@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +12,6 @@ import n_plus_one
 import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
-
-from dojo.measure import Comparison, Evidence
 
 level = pytest.mark.level
 
@@ -324,26 +322,6 @@ class TestConcurrency:
         )
 
 
-def compare_best_of(
-    evidence: Evidence, name: str, baseline: Callable[[], Any], pattern: Callable[[], Any], *, claim: str, floor: float
-) -> Comparison:
-    """evidence.compare, repeated (at most 3 times) while the ratio stays below `floor`; records the best.
-
-    Other processes on the machine only ever slow a run down, so the best of a few interleaved
-    medians is the fairest figure; code that is really slow fails all three.
-    """
-    best: tuple[Comparison, dict] | None = None
-    for _ in range(3):
-        scratch = Evidence()
-        result = scratch.compare(name, baseline, pattern, claim=claim, repeats=7)
-        if best is None or result.ratio > best[0].ratio:
-            best = (result, scratch.records[-1])
-        if result.ratio >= floor:
-            break
-    evidence.records.append(best[1])
-    return best[0]
-
-
 @level(4)
 class TestEvidence:
     def test_query_counts_stay_constant_as_n_grows_from_10_to_1000(self, conn, library, queries, evidence):
@@ -405,16 +383,14 @@ class TestEvidence:
         assert n_plus_one.books_with_authors(conn) == expected, "books_with_authors was wrong for 1,000 books"
         assert with_a_loader() == expected, "load_many was wrong for the authors of 1,000 books"
         baseline = lambda: books_with_authors_one_by_one(conn)  # noqa: E731
-        join = compare_best_of(
-            evidence,
+        join = evidence.compare_best_of(
             "1,000 books with their authors: N+1 queries vs one JOIN",
             baseline,
             lambda: n_plus_one.books_with_authors(conn),
             claim="98× (2450 ms → 25 ms)",
             floor=FLOOR,
         )
-        loader = compare_best_of(
-            evidence,
+        loader = evidence.compare_best_of(
             "1,000 books with their authors: N+1 queries vs the books + one AuthorLoader call",
             baseline,
             with_a_loader,
