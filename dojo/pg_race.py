@@ -31,6 +31,8 @@ from typing import Any
 
 import psycopg
 
+from .race import IdleBarrier
+
 BLOCK_POLL_S = 0.002
 STEP_TIMEOUT_S = 10.0
 
@@ -387,7 +389,7 @@ def pause_after(match: Callable[[str], bool], seconds: float) -> StatementHook:
     return hook
 
 
-class StatementBarrier:
+class StatementBarrier(IdleBarrier):
     """Hold each of `parties` connections after its first matching statement until all have run one.
 
     With a naive read-then-write in each of `parties` concurrent transactions, every reader has
@@ -397,34 +399,9 @@ class StatementBarrier:
     """
 
     def __init__(self, parties: int, match: Callable[[str], bool], idle_s: float = 0.3) -> None:
+        super().__init__(parties, idle_s)
         self._match = match
-        self._parties = parties
-        self._idle_s = idle_s
-        self._arrived: set[str] = set()
-        self._last = 0.0
-        self._open = False
-        self._cond = threading.Condition()
-
-    @property
-    def arrived(self) -> int:
-        return len(self._arrived)
 
     def __call__(self, s: Statement) -> None:
-        if s.phase != "after" or s.error is not None or not self._match(s.sql):
-            return
-        with self._cond:
-            if self._open or s.connection in self._arrived:
-                return
-            self._arrived.add(s.connection)
-            self._last = time.monotonic()
-            if len(self._arrived) >= self._parties:
-                self._open = True
-                self._cond.notify_all()
-                return
-            while not self._open:
-                idle = time.monotonic() - self._last
-                if idle >= self._idle_s:
-                    self._open = True
-                    self._cond.notify_all()
-                    return
-                self._cond.wait(self._idle_s - idle)
+        if s.phase == "after" and s.error is None and self._match(s.sql):
+            self.arrive(s.connection)

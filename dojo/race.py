@@ -511,40 +511,35 @@ def pause_after(commands: Iterable[str], seconds: float) -> ReplyHook:
     return hook
 
 
-class ReadBarrier:
-    """Hold each of `parties` client threads at its first reply to `commands` until all have read.
+class IdleBarrier:
+    """Hold each of `parties` arrivals until all have arrived — or until none has for `idle_s`,
+    then stay open for good. The core of ReadBarrier (Redis) and pg_race.StatementBarrier.
 
-    With a naive read-then-write, every client has read before any writes: the lost update
-    happens every run. Correct code never lets `parties` clients read at once (a lock, an
-    atomic command): once no new reader has arrived for `idle_s`, the barrier opens for good,
-    so correct code pays one short pause. Arrivals are counted per thread, so a client that
-    reads twice counts once.
+    Naive code lets every party arrive (all read before any writes): the anomaly happens every
+    run. Correct code makes the others wait elsewhere (a lock, an atomic command), so they never
+    all arrive: the barrier opens after `idle_s` and correct code pays one short pause.
     """
 
-    def __init__(self, parties: int, commands: Iterable[str] = ("GET",), idle_s: float = 0.25) -> None:
-        self._match = _matches(commands)
+    def __init__(self, parties: int, idle_s: float) -> None:
         self._parties = parties
         self._idle_s = idle_s
-        self._arrived = 0
-        self._threads: set[int] = set()
+        self._who: set[Any] = set()
         self._last_arrival = 0.0
         self._open = False
         self._cond = threading.Condition()
 
     @property
     def arrived(self) -> int:
-        return self._arrived
+        return len(self._who)
 
-    def __call__(self, name: str, args: tuple) -> None:
-        if not self._match(name):
-            return
+    def arrive(self, who: Any) -> None:
+        """Count `who` once (a second arrival passes at once), and wait while the barrier holds."""
         with self._cond:
-            if self._open or threading.get_ident() in self._threads:
+            if self._open or who in self._who:
                 return
-            self._threads.add(threading.get_ident())
-            self._arrived += 1
+            self._who.add(who)
             self._last_arrival = time.monotonic()
-            if self._arrived >= self._parties:
+            if len(self._who) >= self._parties:
                 self._open = True
                 self._cond.notify_all()
                 return
@@ -555,6 +550,25 @@ class ReadBarrier:
                     self._cond.notify_all()
                     return
                 self._cond.wait(self._idle_s - idle)
+
+
+class ReadBarrier(IdleBarrier):
+    """Hold each of `parties` client threads at its first reply to `commands` until all have read.
+
+    With a naive read-then-write, every client has read before any writes: the lost update
+    happens every run. Correct code never lets `parties` clients read at once (a lock, an
+    atomic command): once no new reader has arrived for `idle_s`, the barrier opens for good,
+    so correct code pays one short pause. Arrivals are counted per thread, so a client that
+    reads twice counts once.
+    """
+
+    def __init__(self, parties: int, commands: Iterable[str] = ("GET",), idle_s: float = 0.25) -> None:
+        super().__init__(parties, idle_s)
+        self._match = _matches(commands)
+
+    def __call__(self, name: str, args: tuple) -> None:
+        if self._match(name):
+            self.arrive(threading.get_ident())
 
 
 def chain(*hooks: ReplyHook) -> ReplyHook:

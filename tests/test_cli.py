@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from dojo import catalog
+from dojo.authoring.bench_watch import with_body
 from dojo.catalog import LEVEL_NAMES
 from dojo.catalog import load as load_catalog
 from dojo.services import process
@@ -102,16 +103,6 @@ def callers_of(function: str) -> set[str]:
                 if isinstance(sub, ast.Attribute) and sub.attr == function and getattr(sub.value, "id", "") == "lock":
                     found.add(node.name)
     return found
-
-
-def with_body(source: str, function: str, body: str) -> str:
-    """`source` with the body of `function` (after its docstring, if any) replaced by `body`."""
-    tree = ast.parse(source)
-    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
-    first = node.body[1] if ast.get_docstring(node) and len(node.body) > 1 else node.body[0]
-    lines = source.splitlines()
-    lines[first.lineno - 1 : node.end_lineno] = ["    " + line for line in body.splitlines()]
-    return "\n".join(lines) + "\n"
 
 
 def reference_with(tmp: Path, function: str, body: str) -> Path:

@@ -28,6 +28,7 @@ FIRST_VERDICT = ("now passing:", "that failed last time")
 
 
 def with_body(source: str, function: str, body: str) -> str:
+    """`source` with the body of `function` (after its docstring, if any) replaced by `body`."""
     tree = ast.parse(source)
     node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
     first = node.body[1] if ast.get_docstring(node) and len(node.body) > 1 else node.body[0]

@@ -46,9 +46,7 @@ def module_pg_dsn(_postgres_databases: Any) -> Iterator[str]:
     _postgres_databases.drop(name)
 
 
-@pytest.fixture
-def make_pg_dsn(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
-    """Factory for more databases of this test (shards): make_pg_dsn() or make_pg_dsn(seed=SEED)."""
+def _databases_made(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
     names: list[str] = []
 
     def make(seed: Any = None) -> str:
@@ -58,21 +56,19 @@ def make_pg_dsn(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
     yield make
     for name in names:
         _postgres_databases.drop(name)
+
+
+@pytest.fixture
+def make_pg_dsn(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
+    """Factory for more databases of this test (shards): make_pg_dsn() or make_pg_dsn(seed=SEED)."""
+    yield from _databases_made(_postgres_databases)
 
 
 @pytest.fixture(scope="module")
 def module_make_pg_dsn(_postgres_databases: Any) -> Iterator[Callable[..., str]]:
     """Like make_pg_dsn, for databases a whole test module shares (creating one per test can cost
     seconds on a loaded machine); the module's tests empty them themselves."""
-    names: list[str] = []
-
-    def make(seed: Any = None) -> str:
-        names.append(_postgres_databases.create(seed))
-        return _postgres_databases.dsn(names[-1])
-
-    yield make
-    for name in names:
-        _postgres_databases.drop(name)
+    yield from _databases_made(_postgres_databases)
 
 
 @pytest.fixture(scope="session")
