@@ -234,3 +234,24 @@ def test_a_failure_outside_the_concurrency_level_shows_no_interleaving(tmp_path,
     shutil.copy(ROOT / "tests/mutants/03_lock/release_without_token_check.py", tmp_path / "lock.py")
     run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env, extra=["-p", "no:xdist", "--level", "1-2"])
     assert "failed" in run.outcomes().values() and "how the clients interleaved" not in run.output
+
+
+def test_a_missing_katas_impl_directory_is_named_as_katas_impl(child_env):
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", LOCK_TESTS, "-q", "-p", "no:cacheprovider", "--dojo-results=none"],
+        cwd=ROOT,
+        env={**child_env, "KATAS_IMPL": "/nope"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 4 and "KATAS_IMPL=/nope: no such directory" in done.stdout + done.stderr
+
+
+def test_a_failed_assertion_is_recorded_as_its_sentence_alone(tmp_path, child_env):
+    """What dojo next and watch show: the teaching sentence, not 'AssertionError:' nor pytest's introspection."""
+    shutil.copy(ROOT / "tests/mutants/03_lock/release_without_token_check.py", tmp_path / "lock.py")
+    run = run_pytest([LOCK_TESTS], impl=str(tmp_path), env=child_env, extra=["-p", "no:xdist", "--level", "1"])
+    failed = [t.message for t in run.tests.values() if t.outcome == "failed"]
+    assert failed and all(not m.startswith(("AssertionError", "assert ")) and "+ where" not in m for m in failed), (
+        failed
+    )
