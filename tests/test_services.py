@@ -109,6 +109,20 @@ class TestSafety:
             outsider.delete(key)  # ours: written by this test
             outsider.close()
 
+    def test_keys_a_killed_run_left_are_removed_by_the_next_run(self, run_file, child_env):
+        """A run that ends mid-test (os._exit, kill -9) never flushes its database; on a server that
+        outlives it (URL mode, `dojo up`) the next run on this host empties it instead of refusing it."""
+        dies = "import os\n\ndef test_dies_mid_test(r):\n    r.set('left:behind', 1)\n    os._exit(3)\n"
+        assert run_file(dies).returncode == 3
+        db = redis.Redis.from_url(child_env["KATAS_REDIS_URL"], decode_responses=True)
+        try:
+            assert db.keys() == ["left:behind"], "the killed run should have left its key"
+            run = run_file(USES_BOTH)
+            assert run.outcomes() == {"test_uses_redis_and_postgres": "passed"}, run.output[-2000:]
+            assert db.dbsize() == 0
+        finally:
+            db.close()
+
     def test_postgres_databases_the_suite_did_not_create_are_never_dropped(self, dojo_servers, run_file):
         admin_url = dojo_servers.url("postgres")
         name = f"someone_else_{uuid.uuid4().hex[:8]}"
@@ -343,6 +357,37 @@ def test_dojo_clean_lists_and_removes_what_killed_runs_left_and_nothing_else(tmp
         admin.close()
         if server is not None:
             server.stop()
+
+
+def test_dojo_clean_removes_a_redis_user_another_machine_left_with_its_keys(dojo_servers):
+    """The Redis side of `dojo clean`: a learner user of a run elsewhere is listed with its database;
+    `--yes` drops it and empties that database — never a user or a database the suite did not use."""
+    from dojo.services.pg_admin import HOST_TAG
+
+    server = dojo_servers.url("redis").rsplit("/", 1)[0]
+    free = []
+    for n in (10, 11, 14, 15):
+        with redis.Redis.from_url(f"{server}/{n}") as db:
+            free += [n] if db.dbsize() == 0 else []
+    assert free, "no empty Redis database among 10, 11, 14 and 15 to play a killed run's"
+    tag = "0000" if HOST_TAG != "0000" else "ffff"
+    user, outsider = f"katas-{tag}-4242-db{free[0]}", f"someone-else-{os.getpid()}"
+    left = redis.Redis.from_url(f"{server}/{free[0]}", decode_responses=True)
+    try:
+        left.acl_setuser(user, enabled=False)
+        left.acl_setuser(outsider, enabled=False)
+        left.set("left:behind", 1)
+        wide = {**os.environ, "COLUMNS": "200"}
+        clean = [sys.executable, "-m", "dojo", "clean", "--redis-url", server + "/0"]
+        listing = subprocess.run(clean, cwd=ROOT, capture_output=True, text=True, env=wide)
+        assert f"user of db {free[0]}" in listing.stdout and outsider not in listing.stdout, listing.stdout
+        done = subprocess.run([*clean, "--yes"], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0 and "Removed" in done.stdout, done.stdout + done.stderr
+        assert user not in left.acl_users() and outsider in left.acl_users() and left.dbsize() == 0
+    finally:
+        left.acl_deluser(user, outsider)  # ours: made by this test
+        left.delete("left:behind")
+        left.close()
 
 
 MISBEHAVIOUR = """

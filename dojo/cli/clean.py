@@ -83,24 +83,23 @@ def _postgres(url: str, yes: bool, table: Table) -> int:
 def _redis(url: str, yes: bool, table: Table) -> int:
     import redis
 
-    from ..services.redis_acl import PREFIX, sweep
+    from ..services.redis_acl import parse, remove, sweep
 
     client = redis.Redis.from_url(url, decode_responses=True)
     try:
         removed = len(sweep(client))
         for name in client.acl_users():
-            if not name.startswith("katas-"):
+            user = parse(name)
+            if user is None:
                 continue
-            pid = name.rsplit("-", 1)[-1]
-            mine = name.startswith(PREFIX) and pid.isdigit()
-            going = mine and process.alive(int(pid))
+            going = user.mine and not user.gone
             if yes and not going:
-                client.acl_deluser(name)
+                remove(client, name, user)
                 removed += 1
                 continue
-            table.add_row(
-                "redis", "user", name, f"{HOST if mine else 'another machine'}:{pid}", "running" if going else "gone"
-            )
+            where = f"{HOST if user.mine else 'another machine'}:{user.pid}"
+            what = "user" if user.db is None else f"user of db {user.db}"
+            table.add_row("redis", what, name, where, "running" if going else "gone")
         return removed
     finally:
         client.close()

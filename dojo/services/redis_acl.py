@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
@@ -60,12 +61,46 @@ def refusal(message: str) -> str | None:
     )
 
 
-class LearnerUser:
-    """An ACL user of this process's own, on one server (dropped when the run ends)."""
+@dataclass(frozen=True)
+class UserName:
+    """What a learner user's name says: `katas-<host tag>-<pid>-db<n>` — which run, and its database."""
 
-    def __init__(self, admin: redis.Redis) -> None:
+    tag: str
+    pid: int
+    db: int | None
+
+    @property
+    def mine(self) -> bool:
+        """Made by a run on this host, so `pid` can be checked."""
+        return self.tag == HOST_TAG
+
+    @property
+    def gone(self) -> bool:
+        """A run on this host whose process has ended."""
+        return self.mine and not process.alive(self.pid)
+
+
+NAME = re.compile(r"^katas-(?P<tag>[0-9a-f]{4})-(?P<pid>\d+)(?:-db(?P<db>\d+))?$")
+
+
+def parse(name: str) -> UserName | None:
+    """The run behind a user name, or None for a user the suite did not create."""
+    m = NAME.match(name)
+    if not m:
+        return None
+    return UserName(m.group("tag"), int(m.group("pid")), int(m.group("db")) if m.group("db") else None)
+
+
+class LearnerUser:
+    """An ACL user of this process's own, on one server (dropped when the run ends).
+
+    Its name records the database the run uses, so that if the run is killed, a later run can tell
+    that the keys left there are its leftovers (`sweep`).
+    """
+
+    def __init__(self, admin: redis.Redis, db: int) -> None:
         self.admin = admin
-        self.name = f"{PREFIX}{os.getpid()}"
+        self.name = f"{PREFIX}{os.getpid()}-db{db}"
         self.password = secrets.token_urlsafe(18)
         rules = ["reset", "on", f">{self.password}", "~*", "&*", "+@all", *(f"-{c}" for c in DENIED)]
         admin.execute_command("ACL", "SETUSER", self.name, *rules)
@@ -80,23 +115,39 @@ class LearnerUser:
         self.admin.acl_deluser(self.name)
 
 
-def make_learner_user(admin: redis.Redis) -> tuple[LearnerUser | None, str | None]:
-    """(the user, None), or (None, why not) on a server without ACLs; sweeps users of dead runs first."""
+def make_learner_user(admin: redis.Redis, db: int) -> tuple[LearnerUser | None, str | None]:
+    """(the user, None), or (None, why not) on a server without ACLs; sweeps what dead runs left first."""
     try:
         sweep(admin)
-        return LearnerUser(admin), None
+        return LearnerUser(admin, db), None
     except redis.ResponseError as exc:
         if "unknown command" in str(exc).lower():
             return None, "this Redis server predates ACLs (Redis 6), so code under test runs with full powers"
         raise
 
 
-def sweep(admin: redis.Redis) -> list[str]:
-    """Delete the users of runs on this host whose process is gone; their names."""
-    gone = []
+def remove(admin: redis.Redis, name: str, user: UserName) -> int:
+    """Delete a run's user and empty the database it used; the number of keys that were left there."""
+    left = 0
+    if user.db is not None:
+        pool = admin.connection_pool
+        same_server = redis.ConnectionPool(
+            connection_class=pool.connection_class, **{**pool.connection_kwargs, "db": user.db}
+        )
+        with redis.Redis(connection_pool=same_server) as client:
+            left = client.dbsize()
+            client.flushdb()
+    admin.acl_deluser(name)
+    return left
+
+
+def sweep(admin: redis.Redis) -> dict[str, int]:
+    """Remove what runs on this host whose process is gone left: their users, and the keys in their
+    databases (a killed run never flushed them). {user name: keys removed}."""
+    gone = {}
     for name in admin.acl_users():
         name = name.decode() if isinstance(name, bytes) else name
-        if name.startswith(PREFIX) and name[len(PREFIX) :].isdigit() and not process.alive(int(name[len(PREFIX) :])):
-            admin.acl_deluser(name)
-            gone.append(name)
+        user = parse(name)
+        if user is not None and user.gone:
+            gone[name] = remove(admin, name, user)
     return gone

@@ -2,7 +2,8 @@
 
 Each test process uses one database number (the URL's, plus the xdist worker index). It must be
 empty when the run first uses it: a database that already holds keys is somebody else's, and the
-suite refuses it and flushes nothing. From then on everything in it was written by this run, so
+suite refuses it and flushes nothing — unless a run on this host used it and was killed (its
+learner user names the database; `redis_acl.sweep` empties it when it removes that user). From then on everything in it was written by this run, so
 it is flushed before and after every test (also what a thread left behind by a test wrote).
 """
 
@@ -44,7 +45,7 @@ class RedisDatabase:
         self.admin = redis.Redis.from_url(admin_url, decode_responses=True)
         self.db = self.admin.connection_pool.connection_kwargs.get("db", 0)
         self._checked = False
-        self.learner, self.note = make_learner_user(self.admin)
+        self.learner, self.note = make_learner_user(self.admin, self.db)
         self.url = self.learner.url(admin_url) if self.learner else admin_url
 
     def prepare(self) -> None:
