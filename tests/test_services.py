@@ -318,6 +318,15 @@ def test_results_of_concurrent_runs_are_all_kept(tmp_path):
     assert len(load(target, "katas")) == 200
 
 
+def dojo_clean(*args: str) -> subprocess.CompletedProcess:
+    """`dojo clean` on the server its arguments name and no other (this run's KATAS_* URLs are left
+    out), printed as wide as a table needs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATAS_")} | {"COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "dojo", "clean", *args], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+
+
 def test_dojo_clean_lists_and_removes_what_killed_runs_left_and_nothing_else(tmp_path):
     """URL mode: a run killed on another machine leaves its database; `dojo clean` shows it, and
     `--yes` removes it — never a database or a Redis user the suite did not create."""
@@ -332,22 +341,10 @@ def test_dojo_clean_lists_and_removes_what_killed_runs_left_and_nothing_else(tmp
         for name in (left, foreign):
             admin.execute(f'CREATE DATABASE "{name}"')
         admin.execute(f"COMMENT ON DATABASE \"{left}\" IS 'katas run another-host:4242 — killed'")
-        wide = {**os.environ, "COLUMNS": "200"}
-        listing = subprocess.run(
-            [sys.executable, "-m", "dojo", "clean", "--postgres-url", url],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            env=wide,
-        )
+        listing = dojo_clean("--postgres-url", url)
         assert listing.returncode == 0, listing.stderr
         assert left in listing.stdout and "another-host:4242" in listing.stdout and foreign not in listing.stdout
-        done = subprocess.run(
-            [sys.executable, "-m", "dojo", "clean", "--postgres-url", url, "--yes"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+        done = dojo_clean("--postgres-url", url, "--yes")
         assert done.returncode == 0 and "Removed" in done.stdout, done.stdout + done.stderr
         names = {r[0] for r in admin.execute("SELECT datname FROM pg_database")}
         assert left not in names and foreign in names
@@ -377,11 +374,9 @@ def test_dojo_clean_removes_a_redis_user_another_machine_left_with_its_keys(dojo
         left.acl_setuser(user, enabled=False)
         left.acl_setuser(outsider, enabled=False)
         left.set("left:behind", 1)
-        wide = {**os.environ, "COLUMNS": "200"}
-        clean = [sys.executable, "-m", "dojo", "clean", "--redis-url", server + "/0"]
-        listing = subprocess.run(clean, cwd=ROOT, capture_output=True, text=True, env=wide)
+        listing = dojo_clean("--redis-url", server + "/0")
         assert f"user of db {free[0]}" in listing.stdout and outsider not in listing.stdout, listing.stdout
-        done = subprocess.run([*clean, "--yes"], cwd=ROOT, capture_output=True, text=True)
+        done = dojo_clean("--redis-url", server + "/0", "--yes")
         assert done.returncode == 0 and "Removed" in done.stdout, done.stdout + done.stderr
         assert user not in left.acl_users() and outsider in left.acl_users() and left.dbsize() == 0
     finally:

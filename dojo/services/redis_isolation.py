@@ -3,8 +3,9 @@
 Each test process uses one database number (the URL's, plus the xdist worker index). It must be
 empty when the run first uses it: a database that already holds keys is somebody else's, and the
 suite refuses it and flushes nothing — unless a run on this host used it and was killed (its
-learner user names the database; `redis_acl.sweep` empties it when it removes that user). From then on everything in it was written by this run, so
-it is flushed before and after every test (also what a thread left behind by a test wrote).
+learner user names the database; `redis_acl.sweep` empties it when it removes that user). From
+then on everything in it was written by this run, so it is flushed before and after every test
+(also what a thread left behind by a test wrote).
 """
 
 from __future__ import annotations
